@@ -1,0 +1,153 @@
+package protocol
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"time"
+	"unicode/utf8"
+)
+
+// DefaultMaxItems is the default limit on the items of one request's
+// `data` (PROTOCOL §2).
+const DefaultMaxItems = 100
+
+// Request is the request envelope of table 28.
+type Request struct {
+	Timestamp int64           `json:"timestamp"` // ms since the Unix epoch
+	Sign      string          `json:"sign"`      // SM3 of the exact bytes of Data
+	Version   string          `json:"version"`   // at most 10 characters
+	Data      json.RawMessage `json:"data"`      // a JSON array of items
+}
+
+// Response is the response envelope of table 29. Data is always an array,
+// empty on error.
+type Response struct {
+	Code      Code            `json:"code"`
+	Message   string          `json:"message"`
+	Timestamp int64           `json:"timestamp"`
+	Data      json.RawMessage `json:"data"`
+}
+
+// NewRequest builds a signed request whose data is items, marshalled as a
+// JSON array.
+func NewRequest[T any](now time.Time, items []T) (Request, error) {
+	data, err := json.Marshal(items)
+	if err != nil {
+		return Request{}, err
+	}
+	return Request{Timestamp: Millis(now), Sign: Sign(data), Version: Version, Data: data}, nil
+}
+
+// NewResponse builds a response envelope; data is marshalled as an array
+// (nil becomes []).
+func NewResponse(code Code, message string, now time.Time, data any) Response {
+	raw := json.RawMessage("[]")
+	if data != nil {
+		if b, err := json.Marshal(data); err == nil && len(b) > 0 && b[0] == '[' {
+			raw = b
+		}
+	}
+	if message == "" {
+		message = code.Message()
+	}
+	return Response{Code: code, Message: message, Timestamp: Millis(now), Data: raw}
+}
+
+// ErrorResponse builds the response envelope of err: its code and wire
+// message, and empty data. An error that is not an *Error is code 3.
+func ErrorResponse(err error, now time.Time) Response {
+	if pe, ok := err.(*Error); ok {
+		return NewResponse(pe.Code, pe.Message(), now, nil)
+	}
+	return NewResponse(CodeInternal, CodeInternal.Message(), now, nil)
+}
+
+// ParseRequest reads a request envelope and splits its data into items.
+// Malformed JSON or a field of the wrong JSON type is code 2, a missing
+// field 4, a version over 10 characters 1004, and no items or more than
+// maxItems 4. A single object in `data` is taken as a one-item array.
+// Item errors are reported by the caller with the item's index.
+func ParseRequest(body []byte, maxItems int) (Request, []json.RawMessage, error) {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(body, &fields); err != nil || fields == nil {
+		return Request{}, nil, Errorf(CodeFormat, "body is not a JSON object")
+	}
+	var r Request
+	for _, f := range []struct {
+		name string
+		dst  any
+	}{{"timestamp", &r.Timestamp}, {"sign", &r.Sign}, {"version", &r.Version}} {
+		raw, ok := fields[f.name]
+		if !ok || isNull(raw) {
+			return r, nil, FieldErrorf(CodeParam, f.name, "is required")
+		}
+		if err := json.Unmarshal(raw, f.dst); err != nil {
+			return r, nil, FieldErrorf(CodeFormat, f.name, "has the wrong JSON type")
+		}
+	}
+	if r.Sign == "" {
+		return r, nil, FieldErrorf(CodeParam, "sign", "is required")
+	}
+	if r.Version == "" {
+		return r, nil, FieldErrorf(CodeParam, "version", "is required")
+	}
+	if utf8.RuneCountInString(r.Version) > 10 {
+		return r, nil, FieldErrorf(CodeTooLong, "version", "(max 10)")
+	}
+	data, ok := fields["data"]
+	if !ok || isNull(data) {
+		return r, nil, FieldErrorf(CodeParam, "data", "is required")
+	}
+	r.Data = data
+	items, err := SplitData(data, maxItems)
+	return r, items, err
+}
+
+// SplitData splits a `data` value into its items: an array of objects, or
+// one object. See ParseRequest for the codes.
+func SplitData(data json.RawMessage, maxItems int) ([]json.RawMessage, error) {
+	trimmed := bytes.TrimSpace(data)
+	if len(trimmed) > 0 && trimmed[0] == '{' {
+		return []json.RawMessage{trimmed}, nil
+	}
+	var items []json.RawMessage
+	if err := json.Unmarshal(trimmed, &items); err != nil {
+		return nil, FieldErrorf(CodeFormat, "data", "must be an array of objects")
+	}
+	if len(items) == 0 {
+		return nil, FieldErrorf(CodeParam, "data", "has no items")
+	}
+	if maxItems > 0 && len(items) > maxItems {
+		return nil, FieldErrorf(CodeParam, "data", "has %d items (max %d)", len(items), maxItems)
+	}
+	for i, it := range items {
+		if t := bytes.TrimSpace(it); len(t) == 0 || t[0] != '{' {
+			return nil, FieldErrorf(CodeFormat, fmt.Sprintf("data[%d]", i), "is not an object")
+		}
+	}
+	return items, nil
+}
+
+// ItemPath returns the path prefix of item i, "data[i]".
+func ItemPath(i int) string { return fmt.Sprintf("data[%d]", i) }
+
+// AtItem prefixes err's path with data[i].
+func AtItem(err error, i int) error { return prefixed(err, ItemPath(i)) }
+
+// DecodeItems decodes and validates every item; the first failure is
+// returned with its data[i] path, and no item is returned then.
+func DecodeItems[T any, P interface {
+	*T
+	Item
+}](items []json.RawMessage) ([]T, error) {
+	out := make([]T, len(items))
+	for i, raw := range items {
+		v, err := Decode[T, P](raw)
+		if err != nil {
+			return nil, AtItem(err, i)
+		}
+		out[i] = v
+	}
+	return out, nil
+}
