@@ -3,6 +3,7 @@ package protocol
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 	"unicode/utf8"
@@ -40,12 +41,17 @@ func NewRequest[T any](now time.Time, items []T) (Request, error) {
 }
 
 // NewResponse builds a response envelope; data is marshalled as an array
-// (nil becomes []).
+// (nil becomes [], a single object a one-item array).
 func NewResponse(code Code, message string, now time.Time, data any) Response {
 	raw := json.RawMessage("[]")
 	if data != nil {
-		if b, err := json.Marshal(data); err == nil && len(b) > 0 && b[0] == '[' {
-			raw = b
+		if b, err := json.Marshal(data); err == nil && len(b) > 0 {
+			switch b[0] {
+			case '[':
+				raw = b
+			case '{':
+				raw = append(append([]byte{'['}, b...), ']')
+			}
 		}
 	}
 	if message == "" {
@@ -55,9 +61,10 @@ func NewResponse(code Code, message string, now time.Time, data any) Response {
 }
 
 // ErrorResponse builds the response envelope of err: its code and wire
-// message, and empty data. An error that is not an *Error is code 3.
+// message, and empty data. An error with no *Error in its chain is code 3.
 func ErrorResponse(err error, now time.Time) Response {
-	if pe, ok := err.(*Error); ok {
+	var pe *Error
+	if errors.As(err, &pe) {
 		return NewResponse(pe.Code, pe.Message(), now, nil)
 	}
 	return NewResponse(CodeInternal, CodeInternal.Message(), now, nil)

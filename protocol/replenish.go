@@ -1,5 +1,7 @@
 package protocol
 
+import "encoding/json"
+
 // MaxPageSize is table 25's largest pageSize.
 const MaxPageSize = 50
 
@@ -34,4 +36,14 @@ type ReplenishResponse struct {
 	ParkCode    string   `json:"parkCode"`
 	PlateNoList []string `json:"plateNoList"`
 	Total       int      `json:"total"`
+}
+
+// MarshalJSON writes plateNoList as an array even when it is nil: table 26
+// requires the list, and an empty page is [] (PROTOCOL §5).
+func (r ReplenishResponse) MarshalJSON() ([]byte, error) {
+	type plain ReplenishResponse
+	if r.PlateNoList == nil {
+		r.PlateNoList = []string{}
+	}
+	return json.Marshal(plain(r))
 }

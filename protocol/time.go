@@ -36,7 +36,7 @@ func NewDateTime(t time.Time) DateTime {
 
 // ParseDateTime parses "yyyy-MM-dd HH:mm:ss" in CST.
 func ParseDateTime(s string) (DateTime, error) {
-	t, err := time.ParseInLocation(DateTimeLayout, s, CST)
+	t, err := parseExact(DateTimeLayout, s)
 	if err != nil {
 		return DateTime{}, err
 	}
@@ -70,9 +70,9 @@ func (d *DateTime) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	*d = DateTime{raw: *s}
-	if t, err := time.ParseInLocation(DateTimeLayout, *s, CST); err == nil {
+	if t, err := parseExact(DateTimeLayout, *s); err == nil {
 		d.t, d.ok = t, true
-	} else if t, err := time.ParseInLocation(DateLayout, *s, CST); err == nil {
+	} else if t, err := parseExact(DateLayout, *s); err == nil {
 		d.t, d.ok, d.dateOnly = t, true, true
 	}
 	return nil
@@ -95,7 +95,7 @@ func NewDate(t time.Time) Date {
 
 // ParseDate parses "yyyy-MM-dd".
 func ParseDate(s string) (Date, error) {
-	t, err := time.ParseInLocation(DateLayout, s, CST)
+	t, err := parseExact(DateLayout, s)
 	if err != nil {
 		return Date{}, err
 	}
@@ -121,7 +121,7 @@ func (d *Date) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	*d = Date{raw: *s}
-	if t, err := time.ParseInLocation(DateLayout, *s, CST); err == nil {
+	if t, err := parseExact(DateLayout, *s); err == nil {
 		d.t, d.ok = t, true
 	}
 	return nil
@@ -136,7 +136,7 @@ type Time struct {
 
 // ParseTime parses "HH:mm:ss".
 func ParseTime(s string) (Time, error) {
-	t, err := time.Parse(TimeLayout, s)
+	t, err := parseExact(TimeLayout, s)
 	if err != nil {
 		return Time{}, err
 	}
@@ -175,10 +175,24 @@ func (t *Time) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	*t = Time{raw: *s}
-	if p, err := time.Parse(TimeLayout, *s); err == nil {
+	if p, err := parseExact(TimeLayout, *s); err == nil {
 		t.d, t.ok = sinceMidnight(p), true
 	}
 	return nil
+}
+
+// parseExact parses s with layout in CST and accepts only the exact form
+// of the layout: time.Parse alone also takes "8:30:00", runs of spaces and
+// fractional seconds, which are not table 1's formats.
+func parseExact(layout, s string) (time.Time, error) {
+	t, err := time.ParseInLocation(layout, s, CST)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if t.Format(layout) != s {
+		return time.Time{}, &time.ParseError{Layout: layout, Value: s, Message: ": not in the form " + layout}
+	}
+	return t, nil
 }
 
 // unmarshalText decodes a JSON string; nil for JSON null; a

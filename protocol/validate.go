@@ -81,9 +81,13 @@ func decodeList[T any, P interface {
 		return FieldErrorf(CodeType, name, "must be an array")
 	}
 	for i, e := range elems {
+		path := fmt.Sprintf("%s[%d]", name, i)
+		if t := bytes.TrimSpace(e); len(t) == 0 || t[0] != '{' {
+			return FieldErrorf(CodeType, path, "must be an object")
+		}
 		var v T
 		if err := decodeInto(e, P(&v)); err != nil {
-			return prefixed(err, fmt.Sprintf("%s[%d]", name, i))
+			return prefixed(err, path)
 		}
 	}
 	return nil

@@ -1,0 +1,54 @@
+// Command parkd is the public smart parking platform server.
+//
+//	parkd serve   [--addr HOST:PORT] [--data DIR] [--plain-http] ...
+//	parkd account add     --data DIR --user-id ID --password PLAINTEXT [--callback URL --callback-token TOKEN]
+//	parkd account list    --data DIR
+//	parkd account disable --data DIR --user-id ID
+//
+// Every flag of serve also has a PARKD_* environment variable (see
+// README.md); a flag wins over the variable.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "parkd:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = `usage:
+  parkd serve [--addr HOST:PORT] [--data DIR] [--plain-http] [flags]
+  parkd account add --data DIR --user-id ID --password PLAINTEXT [--callback URL --callback-token TOKEN]
+  parkd account list --data DIR
+  parkd account disable --data DIR --user-id ID
+Run "parkd serve -h" for the flags of serve.`
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return fmt.Errorf("no command\n%s", usage)
+	}
+	switch args[0] {
+	case "serve":
+		return serve(ctx, args[1:], stderr)
+	case "account":
+		if len(args) < 2 {
+			return fmt.Errorf("account needs add, list or disable\n%s", usage)
+		}
+		return account(ctx, args[1], args[2:], stdout)
+	case "help", "-h", "--help":
+		fmt.Fprintln(stdout, usage)
+		return nil
+	}
+	return fmt.Errorf("unknown command %q\n%s", args[0], usage)
+}

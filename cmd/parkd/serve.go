@@ -1,0 +1,71 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+
+	"github.com/parkd/parkd/internal/server"
+)
+
+// serve runs the platform until ctx ends (SIGINT or SIGTERM), then shuts
+// down gracefully.
+func serve(ctx context.Context, args []string, stderr io.Writer) error {
+	var cfg server.Config
+	if err := cfg.FromEnv(); err != nil {
+		return err
+	}
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&cfg.Addr, "addr", orDefault(cfg.Addr, server.DefaultAddr), "listen address (PARKD_ADDR)")
+	fs.StringVar(&cfg.DataDir, "data", orDefault(cfg.DataDir, "data"), "data folder: database, pictures, TLS certificate (PARKD_DATA)")
+	fs.BoolVar(&cfg.PlainHTTP, "plain-http", cfg.PlainHTTP, "serve plain HTTP, e.g. behind a TLS-terminating proxy (PARKD_PLAIN_HTTP)")
+	fs.StringVar(&cfg.TLSCert, "tls-cert", cfg.TLSCert, "certificate file; default a self-signed one in DATA/tls (PARKD_TLS_CERT)")
+	fs.StringVar(&cfg.TLSKey, "tls-key", cfg.TLSKey, "key file (PARKD_TLS_KEY)")
+	fs.DurationVar(&cfg.HeartbeatInterval, "heartbeat-interval", cfg.HeartbeatInterval, "expected heartbeat interval; tokens expire after 3 (PARKD_HEARTBEAT_INTERVAL, default 30s)")
+	fs.DurationVar(&cfg.Window, "timestamp-window", cfg.Window, "replay window around server time (PARKD_TIMESTAMP_WINDOW, default 10m)")
+	fs.IntVar(&cfg.MaxItems, "max-items", cfg.MaxItems, "most items in one request (PARKD_MAX_ITEMS, default 100)")
+	fs.Int64Var(&cfg.MaxBody, "max-body", cfg.MaxBody, "largest JSON body in bytes (PARKD_MAX_BODY, default 1048576)")
+	fs.BoolVar(&cfg.StrictPictures, "strict-pictures", cfg.StrictPictures, "reject pictures under 100 KB with 1007 (PARKD_STRICT_PICTURES)")
+	fs.StringVar(&cfg.Sync, "sync", orDefault(cfg.Sync, "full"), "commit durability: full or normal (PARKD_SYNC)")
+	fs.StringVar(&cfg.LogLevel, "log-level", orDefault(cfg.LogLevel, "info"), "debug, info, warn or error (PARKD_LOG_LEVEL)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if cfg.Sync != "full" && cfg.Sync != "normal" {
+		return fmt.Errorf("--sync must be full or normal, not %q", cfg.Sync)
+	}
+	log, err := newLogger(stderr, cfg.LogLevel)
+	if err != nil {
+		return err
+	}
+	srv, err := server.New(cfg, nil, log)
+	if err != nil {
+		return err
+	}
+	if err := srv.Start(); err != nil {
+		srv.Close()
+		return err
+	}
+	<-ctx.Done()
+	log.Info("shutting down")
+	return srv.Close()
+}
+
+func orDefault(v, d string) string {
+	if v == "" {
+		return d
+	}
+	return v
+}
+
+func newLogger(w io.Writer, level string) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(strings.ToUpper(level))); err != nil {
+		return nil, fmt.Errorf("--log-level: %w", err)
+	}
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l})), nil
+}

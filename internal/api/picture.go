@@ -1,0 +1,90 @@
+package api
+
+import (
+	"errors"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+
+	"github.com/parkd/parkd/protocol"
+)
+
+// servePicture handles the multipart `picture` interface (table 15,
+// PROTOCOL §6). The body may be up to 2 MiB so that an oversized picture
+// gets 1007 rather than 2. The sign is SM3 of the file's bytes.
+func (s *Server) servePicture(w http.ResponseWriter, r *http.Request) {
+	fields, file, err := readMultipart(w, r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	tok := token(r)
+	userID, err := s.Sessions.Authenticate(r.Context(), tok)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if sw, ok := w.(*statusWriter); ok {
+		sw.user = userID
+	}
+	form, err := protocol.ParsePictureForm(func(k string) string { return fields[k] })
+	if err == nil {
+		err = s.checkWindow(form.Timestamp)
+	}
+	if err == nil && file == nil {
+		err = protocol.FieldErrorf(protocol.CodeParam, protocol.FormFile, "is required")
+	}
+	if err == nil && !protocol.Verify(file, form.Sign) {
+		err = protocol.FieldErrorf(protocol.CodeSign, "sign", "(does not match SM3 of the file)")
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	resp, err := s.Uplink.Picture(r.Context(), userID, form, file)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.writeOK(w, []protocol.PictureResponse{resp})
+}
+
+// readMultipart reads the text fields and the file part of a picture
+// request, bounded by protocol.MaxPictureBody.
+func readMultipart(w http.ResponseWriter, r *http.Request) (map[string]string, []byte, error) {
+	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "multipart/form-data" || params["boundary"] == "" {
+		return nil, nil, protocol.Errorf(protocol.CodeFormat, "picture takes multipart/form-data")
+	}
+	body := http.MaxBytesReader(w, r.Body, protocol.MaxPictureBody)
+	mr := multipart.NewReader(body, params["boundary"])
+	fields := map[string]string{}
+	var file []byte
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			return fields, file, nil
+		}
+		if err != nil {
+			return nil, nil, multipartError(err)
+		}
+		b, err := io.ReadAll(part)
+		if err != nil {
+			return nil, nil, multipartError(err)
+		}
+		if part.FormName() == protocol.FormFile {
+			file = b
+		} else if part.FormName() != "" {
+			fields[part.FormName()] = string(b)
+		}
+	}
+}
+
+func multipartError(err error) error {
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return protocol.Errorf(protocol.CodeFormat, "body over %d bytes", protocol.MaxPictureBody)
+	}
+	return protocol.Errorf(protocol.CodeFormat, "malformed multipart body: %v", err)
+}

@@ -1,0 +1,91 @@
+// Package api is the platform's HTTP face: the uplink interfaces of table
+// 30 under /dataReceive/v1/{code}, with the envelope, token, timestamp
+// window and sign checks of PROTOCOL §1-§2, and the mapping of every error
+// to its appendix-A code.
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/parkd/parkd/internal/platform"
+	"github.com/parkd/parkd/internal/session"
+	"github.com/parkd/parkd/internal/uplink"
+	"github.com/parkd/parkd/protocol"
+)
+
+// Defaults of the envelope limits (PROTOCOL §2).
+const (
+	DefaultMaxBody = 1 << 20
+	DefaultWindow  = 10 * time.Minute
+)
+
+// Server serves the uplink API.
+type Server struct {
+	Sessions *session.Manager
+	Uplink   *uplink.Service
+	Now      platform.Clock
+	Log      *slog.Logger
+	// MaxBody bounds a JSON request body (default 1 MiB); over it is code 2.
+	MaxBody int64
+	// MaxItems bounds the items of one request (default 100); over it is 4.
+	MaxItems int
+	// Window is the timestamp window for replay protection (default 10 min).
+	Window time.Duration
+}
+
+var errPanic = errors.New("panic")
+
+// Handler returns the HTTP handler of the platform's API.
+func (s *Server) Handler() http.Handler {
+	if s.MaxBody <= 0 {
+		s.MaxBody = DefaultMaxBody
+	}
+	if s.MaxItems <= 0 {
+		s.MaxItems = protocol.DefaultMaxItems
+	}
+	if s.Window <= 0 {
+		s.Window = DefaultWindow
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST "+protocol.PathPrefix+"{code}", s.serveUplink)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	return s.withRequestLog(mux)
+}
+
+// writeResponse writes a response envelope with HTTP 200 (PROTOCOL §1).
+func (s *Server) writeResponse(w http.ResponseWriter, resp protocol.Response) {
+	if sw, ok := w.(*statusWriter); ok {
+		sw.code = int(resp.Code)
+	}
+	b, err := json.Marshal(resp)
+	if err != nil {
+		b = []byte(`{"code":3,"message":"其他错误","timestamp":0,"data":[]}`)
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(b)
+}
+
+// writeOK answers code 0 with data.
+func (s *Server) writeOK(w http.ResponseWriter, data any) {
+	s.writeResponse(w, protocol.NewResponse(protocol.CodeOK, "", s.Now(), data))
+}
+
+// writeError answers with the code of err. Internal faults are logged with
+// the request id, which the caller sees instead of any detail.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	pe, internal := wireError(err)
+	if internal {
+		id := RequestID(r.Context())
+		s.Log.Error("internal error", "requestId", id, "err", err)
+		pe = protocol.Errorf(protocol.CodeInternal, "request %s", id)
+	}
+	s.writeResponse(w, protocol.ErrorResponse(pe, s.Now()))
+}

@@ -1,0 +1,193 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+
+	"github.com/parkd/parkd/protocol"
+)
+
+// request is an uplink request after the envelope checks: the account it
+// came from (empty for login) and its items.
+type request struct {
+	userID string
+	token  string
+	env    protocol.Request
+	items  []json.RawMessage
+}
+
+// serveUplink handles POST /dataReceive/v1/{code}. Checks run in this
+// order: interface known (404, code 2), body size and envelope (2, 4),
+// token (5), timestamp window (4), encryption header, sign (6), items
+// (4, 1004, 1005, 1007), then the interface's own rules.
+func (s *Server) serveUplink(w http.ResponseWriter, r *http.Request) {
+	code := protocol.Interface(r.PathValue("code"))
+	if sw, ok := w.(*statusWriter); ok {
+		sw.iface = string(code)
+	}
+	if !code.IsUplink() {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.WriteHeader(http.StatusNotFound)
+		resp := protocol.ErrorResponse(protocol.Errorf(protocol.CodeFormat, "unknown interface %q", string(code)), s.Now())
+		b, _ := json.Marshal(resp)
+		_, _ = w.Write(b)
+		return
+	}
+	if code == protocol.PictureCode {
+		s.servePicture(w, r)
+		return
+	}
+	req, err := s.readRequest(w, r, code)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	data, err := s.dispatch(r.Context(), code, req, clientAddr(r))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.writeOK(w, data)
+}
+
+// readRequest applies the envelope, token, window and sign checks.
+func (s *Server) readRequest(w http.ResponseWriter, r *http.Request, code protocol.Interface) (request, error) {
+	var req request
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.MaxBody))
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return req, protocol.Errorf(protocol.CodeFormat, "body over %d bytes", s.MaxBody)
+	}
+	if err != nil {
+		return req, protocol.Errorf(protocol.CodeFormat, "reading body: %v", err)
+	}
+	req.env, req.items, err = protocol.ParseRequest(body, s.MaxItems)
+	if err != nil {
+		return req, err
+	}
+	if code.NeedsToken() {
+		req.token = token(r)
+		if req.userID, err = s.Sessions.Authenticate(r.Context(), req.token); err != nil {
+			return req, err
+		}
+		if sw, ok := w.(*statusWriter); ok {
+			sw.user = req.userID
+		}
+	}
+	if code.InTimestampWindow() {
+		if err := s.checkWindow(req.env.Timestamp); err != nil {
+			return req, err
+		}
+	}
+	if r.Header.Get("encrypted") == "0" {
+		return req, protocol.FieldErrorf(protocol.CodeParam, "encrypted", "(encrypted data is not enabled for this account)")
+	}
+	if !protocol.Verify(req.env.Data, req.env.Sign) {
+		return req, protocol.FieldErrorf(protocol.CodeSign, "sign", "(does not match SM3 of data)")
+	}
+	return req, nil
+}
+
+// checkWindow rejects a timestamp more than Window from server time
+// (replay protection, PROTOCOL §2).
+func (s *Server) checkWindow(ms int64) error {
+	now := protocol.Millis(s.Now())
+	d := now - ms
+	if d < 0 {
+		d = -d
+	}
+	if d > s.Window.Milliseconds() {
+		return protocol.FieldErrorf(protocol.CodeParam, "timestamp", "(%d is outside the %s window around server time %d)", ms, s.Window, now)
+	}
+	return nil
+}
+
+// token returns the accessToken of the authorization header, with or
+// without a "Bearer " prefix.
+func token(r *http.Request) string {
+	t := strings.TrimSpace(r.Header.Get("Authorization"))
+	if len(t) > 7 && strings.EqualFold(t[:7], "bearer ") {
+		t = strings.TrimSpace(t[7:])
+	}
+	return t
+}
+
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// dispatch decodes the items for code and calls the service.
+func (s *Server) dispatch(ctx context.Context, code protocol.Interface, req request, addr string) (any, error) {
+	u := s.Uplink
+	switch code {
+	case protocol.Login:
+		return s.login(ctx, req, addr)
+	case protocol.HeartBeats:
+		return s.heartbeat(ctx, req)
+	case protocol.ParkInfoCode:
+		return decodeThen(ctx, req, u.ParkInfo)
+	case protocol.EntranceExitCode:
+		return decodeThen(ctx, req, u.EntranceExitInfo)
+	case protocol.EnterRecordCode:
+		return decodeThen(ctx, req, u.EnterRecord)
+	case protocol.ExitRecordCode:
+		return decodeThen(ctx, req, u.ExitRecord)
+	case protocol.ParkSpaceInfoCode:
+		return decodeThen(ctx, req, u.ParkSpaceInfo)
+	case protocol.ParkCarInfoCode:
+		return decodeThen(ctx, req, u.ParkCarInfo)
+	case protocol.ReplenishCode:
+		return decodeThen(ctx, req, u.ReplenishCarInfo)
+	}
+	return nil, protocol.Errorf(protocol.CodeFormat, "unknown interface %q", string(code))
+}
+
+// decodeThen decodes and validates every item as T, then hands the batch
+// to handle.
+func decodeThen[T any, P interface {
+	*T
+	protocol.Item
+}, R any](ctx context.Context, req request, handle func(context.Context, string, []T) ([]R, error)) (any, error) {
+	items, err := protocol.DecodeItems[T, P](req.items)
+	if err != nil {
+		return nil, err
+	}
+	return handle(ctx, req.userID, items)
+}
+
+// login handles table 2: exactly one item.
+func (s *Server) login(ctx context.Context, req request, addr string) (any, error) {
+	if len(req.items) != 1 {
+		return nil, protocol.FieldErrorf(protocol.CodeParam, "data", "(login takes exactly one item)")
+	}
+	items, err := protocol.DecodeItems[protocol.LoginRequest](req.items)
+	if err != nil {
+		return nil, err
+	}
+	tok, err := s.Sessions.Login(ctx, items[0].UserID, items[0].Password, addr)
+	if err != nil {
+		return nil, err
+	}
+	return []protocol.LoginResponse{{AccessToken: tok}}, nil
+}
+
+// heartbeat handles table 4 and answers table 5 with the server clock.
+func (s *Server) heartbeat(ctx context.Context, req request) (any, error) {
+	if _, err := protocol.DecodeItems[protocol.HeartbeatRequest](req.items); err != nil {
+		return nil, err
+	}
+	now, err := s.Sessions.Heartbeat(ctx, req.token)
+	if err != nil {
+		return nil, err
+	}
+	return []protocol.HeartbeatResponse{{Timestamp: protocol.Millis(now)}}, nil
+}

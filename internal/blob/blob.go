@@ -1,0 +1,98 @@
+// Package blob stores pictures content-addressed: the key of a blob is the
+// hex SHA-256 of its bytes, so identical pictures are kept once.
+package blob
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// Store keeps blobs by the hash of their content.
+type Store interface {
+	// Put stores data durably and returns its key.
+	Put(ctx context.Context, data []byte) (string, error)
+	// Get returns the bytes stored under key.
+	Get(ctx context.Context, key string) ([]byte, error)
+}
+
+// Key returns the content address of data.
+func Key(data []byte) string {
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
+}
+
+// FS is a Store in a directory: dir/ab/cd/abcd... . Each Put is synced to
+// disk (file and directory) before it returns.
+type FS struct{ dir string }
+
+// NewFS returns a filesystem store rooted at dir, creating it.
+func NewFS(dir string) (*FS, error) {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, err
+	}
+	return &FS{dir: dir}, nil
+}
+
+func (s *FS) path(key string) string {
+	return filepath.Join(s.dir, key[:2], key[2:4], key)
+}
+
+// Put implements Store.
+func (s *FS) Put(ctx context.Context, data []byte) (string, error) {
+	key := Key(data)
+	p := s.path(key)
+	if _, err := os.Stat(p); err == nil {
+		return key, nil
+	}
+	dir := filepath.Dir(p)
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return "", err
+	}
+	tmp, err := os.CreateTemp(dir, ".tmp-*")
+	if err != nil {
+		return "", err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return "", err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return "", err
+	}
+	if err := tmp.Close(); err != nil {
+		return "", err
+	}
+	if err := os.Rename(tmp.Name(), p); err != nil {
+		return "", err
+	}
+	return key, syncDir(dir)
+}
+
+// Get implements Store.
+func (s *FS) Get(ctx context.Context, key string) ([]byte, error) {
+	if len(key) != 64 {
+		return nil, fmt.Errorf("blob: bad key %q", key)
+	}
+	b, err := os.ReadFile(s.path(key))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("blob %s: %w", key, fs.ErrNotExist)
+	}
+	return b, err
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}

@@ -1,0 +1,82 @@
+package platform
+
+import (
+	"context"
+	"time"
+)
+
+// Store is the platform's storage. Writes go through Update, which may
+// group the transactions of concurrent callers into one commit (group
+// commit) but keeps each one atomic: when fn returns an error, nothing it
+// wrote is kept and the others are unaffected. Update returns only after
+// the commit that holds fn's writes is durable.
+type Store interface {
+	// Update runs fn in a read-write transaction. fn must not retain tx.
+	Update(ctx context.Context, fn func(tx Tx) error) error
+	// View runs fn in a read-only transaction.
+	View(ctx context.Context, fn func(tx Tx) error) error
+	// Close flushes pending writes and releases the store.
+	Close() error
+}
+
+// Tx is what a transaction can do. Getters return ErrNotFound when nothing
+// matches. Writers in a View transaction fail.
+type Tx interface {
+	// Accounts.
+	Account(userID string) (Account, error)
+	PutAccount(a Account) error // insert or replace by UserID
+	Accounts() ([]Account, error)
+	// SetAccountState records a change of online state: it updates the
+	// account's Online/StateSince and appends e to the history.
+	SetAccountState(e LivenessEvent) error
+	// AddLivenessEvent appends e (used for the parks of an account).
+	AddLivenessEvent(e LivenessEvent) error
+	LivenessHistory(userID string, limit int) ([]LivenessEvent, error)
+
+	// Tokens.
+	PutToken(t Token) error
+	Token(value string) (Token, error)
+	TouchToken(value string, at time.Time) error
+	// LastSeen returns the latest LastSeen of the account's tokens (zero
+	// when it has none).
+	LastSeen(userID string) (time.Time, error)
+	// DeleteTokensBefore removes tokens last seen before t.
+	DeleteTokensBefore(t time.Time) (int, error)
+
+	// Parks.
+	Park(userID, parkCode string) (Park, error)
+	ParkByID(isvParkID string) (Park, error)
+	PutPark(p Park) error // insert or replace by (UserID, ParkCode)
+	ParksOf(userID string) ([]Park, error)
+
+	// Entrances.
+	Entrance(isvParkID, code string) (Entrance, error)
+	PutEntrance(e Entrance) error // insert or replace by (IsvParkID, Code)
+	Entrances(isvParkID string) ([]Entrance, error)
+
+	// Records.
+	Record(kind RecordKind, isvParkID, id string) (Record, error)
+	PutRecord(kind RecordKind, r Record) error // insert or replace by (IsvParkID, ID)
+	// OpenEntries returns the park's entries that have no exit.
+	OpenEntries(isvParkID string) ([]Record, error)
+	// ExitsWithoutEntry returns the park's exits flagged NoEntry whose
+	// Time lies in [from, to).
+	ExitsWithoutEntry(isvParkID string, from, to time.Time) ([]Record, error)
+	AddHistory(h HistoryEntry) error
+	History(object, isvParkID, key string) ([]HistoryEntry, error)
+
+	// Pictures.
+	Picture(userID, parkCode, id string) (Picture, error)
+	PutPicture(p Picture) error // insert or replace by (UserID, ParkCode, ID)
+
+	// Vacancy: PutVacancy replaces the live value and appends to the series.
+	PutVacancy(v Vacancy) error
+	Vacancy(isvParkID string) (Vacancy, error)
+	VacancySeries(isvParkID string, from, to time.Time) ([]Vacancy, error)
+
+	// Data quality and verification.
+	AddWarning(w Warning) error
+	Warnings(isvParkID string, limit int) ([]Warning, error)
+	PutVerification(v Verification) error // insert or replace by (IsvParkID, Hour)
+	Verifications(isvParkID string, from, to time.Time) ([]Verification, error)
+}

@@ -1,0 +1,106 @@
+package server
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/parkd/parkd/protocol"
+)
+
+// DefaultAddr is where parkd listens unless told otherwise.
+const DefaultAddr = ":8443"
+
+// Config is everything `parkd serve` can be told. Each field has a flag
+// and an environment variable (see FromEnv); zero values take defaults.
+type Config struct {
+	Addr      string // PARKD_ADDR, default :8443
+	DataDir   string // PARKD_DATA, default ./data
+	PlainHTTP bool   // PARKD_PLAIN_HTTP: serve HTTP, for use behind a TLS proxy
+	TLSCert   string // PARKD_TLS_CERT; with TLSKey, else a self-signed pair in DataDir/tls
+	TLSKey    string // PARKD_TLS_KEY
+
+	HeartbeatInterval time.Duration // PARKD_HEARTBEAT_INTERVAL, default 30s
+	Window            time.Duration // PARKD_TIMESTAMP_WINDOW, default 10m
+	MaxItems          int           // PARKD_MAX_ITEMS, default 100
+	MaxBody           int64         // PARKD_MAX_BODY, default 1 MiB
+	StrictPictures    bool          // PARKD_STRICT_PICTURES: pictures under 100 KB get 1007
+	// Sync is the durability of commits: "full" (default: an answer with
+	// code 0 leaves only after the data is on disk) or "normal".
+	Sync     string // PARKD_SYNC
+	LogLevel string // PARKD_LOG_LEVEL: debug, info (default), warn, error
+	// Regions are the accepted area codes (appendix F, Shenzhen, by default).
+	Regions protocol.Regions
+}
+
+// FromEnv fills the fields that are zero from PARKD_* environment
+// variables. Flags set afterwards take precedence.
+func (c *Config) FromEnv() error {
+	str := func(dst *string, name string) {
+		if v := os.Getenv(name); v != "" && *dst == "" {
+			*dst = v
+		}
+	}
+	str(&c.Addr, "PARKD_ADDR")
+	str(&c.DataDir, "PARKD_DATA")
+	str(&c.TLSCert, "PARKD_TLS_CERT")
+	str(&c.TLSKey, "PARKD_TLS_KEY")
+	str(&c.Sync, "PARKD_SYNC")
+	str(&c.LogLevel, "PARKD_LOG_LEVEL")
+	for _, b := range []struct {
+		dst  *bool
+		name string
+	}{{&c.PlainHTTP, "PARKD_PLAIN_HTTP"}, {&c.StrictPictures, "PARKD_STRICT_PICTURES"}} {
+		if v := os.Getenv(b.name); v != "" {
+			x, err := strconv.ParseBool(v)
+			if err != nil {
+				return fmt.Errorf("%s: %w", b.name, err)
+			}
+			*b.dst = x
+		}
+	}
+	for _, d := range []struct {
+		dst  *time.Duration
+		name string
+	}{{&c.HeartbeatInterval, "PARKD_HEARTBEAT_INTERVAL"}, {&c.Window, "PARKD_TIMESTAMP_WINDOW"}} {
+		if v := os.Getenv(d.name); v != "" {
+			x, err := time.ParseDuration(v)
+			if err != nil {
+				return fmt.Errorf("%s: %w", d.name, err)
+			}
+			*d.dst = x
+		}
+	}
+	if v := os.Getenv("PARKD_MAX_ITEMS"); v != "" {
+		x, err := strconv.Atoi(v)
+		if err != nil {
+			return fmt.Errorf("PARKD_MAX_ITEMS: %w", err)
+		}
+		c.MaxItems = x
+	}
+	if v := os.Getenv("PARKD_MAX_BODY"); v != "" {
+		x, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return fmt.Errorf("PARKD_MAX_BODY: %w", err)
+		}
+		c.MaxBody = x
+	}
+	return nil
+}
+
+func (c Config) withDefaults() Config {
+	if c.Addr == "" {
+		c.Addr = DefaultAddr
+	}
+	if c.DataDir == "" {
+		c.DataDir = "data"
+	}
+	if c.Sync == "" {
+		c.Sync = "full"
+	}
+	if c.Regions == nil {
+		c.Regions = protocol.Shenzhen
+	}
+	return c
+}

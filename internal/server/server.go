@@ -1,0 +1,155 @@
+// Package server assembles a running parkd: the store, the blob store,
+// sessions, the uplink service and the HTTP(S) listener. End-to-end tests
+// start it in-process on a free loopback port with an injected clock.
+package server
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/parkd/parkd/internal/api"
+	"github.com/parkd/parkd/internal/blob"
+	"github.com/parkd/parkd/internal/platform"
+	"github.com/parkd/parkd/internal/session"
+	"github.com/parkd/parkd/internal/sqlite"
+	"github.com/parkd/parkd/internal/uplink"
+)
+
+// Server is a running (or ready to run) parkd.
+type Server struct {
+	Config   Config
+	Store    platform.Store
+	Blobs    blob.Store
+	Sessions *session.Manager
+	Uplink   *uplink.Service
+	API      *api.Server
+	Log      *slog.Logger
+
+	http   *http.Server
+	ln     net.Listener
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// New opens the data folder (SQLite database and pictures) and wires the
+// platform. now may be nil for the wall clock.
+func New(cfg Config, now platform.Clock, log *slog.Logger) (*Server, error) {
+	cfg = cfg.withDefaults()
+	if now == nil {
+		now = time.Now
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return nil, err
+	}
+	store, err := OpenStore(cfg)
+	if err != nil {
+		return nil, err
+	}
+	blobs, err := blob.NewFS(filepath.Join(cfg.DataDir, "pictures"))
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	s := &Server{Config: cfg, Store: store, Blobs: blobs, Log: log}
+	s.Sessions = session.New(store, now, session.Config{HeartbeatInterval: cfg.HeartbeatInterval}, log)
+	s.Uplink = &uplink.Service{Store: store, Blobs: blobs, Now: now, Log: log, Regions: cfg.Regions, StrictPictures: cfg.StrictPictures}
+	s.API = &api.Server{Sessions: s.Sessions, Uplink: s.Uplink, Now: now, Log: log,
+		MaxBody: cfg.MaxBody, MaxItems: cfg.MaxItems, Window: cfg.Window}
+	return s, nil
+}
+
+// OpenStore opens the SQLite database of cfg's data folder.
+func OpenStore(cfg Config) (*sqlite.Store, error) {
+	cfg = cfg.withDefaults()
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return nil, err
+	}
+	return sqlite.Open(filepath.Join(cfg.DataDir, "parkd.db"), sqlite.Options{Synchronous: syncMode(cfg.Sync)})
+}
+
+func syncMode(s string) string {
+	if s == "normal" {
+		return "NORMAL"
+	}
+	return "FULL"
+}
+
+// Start listens on Config.Addr and serves in the background, with the
+// liveness sweeper running every heartbeat interval.
+func (s *Server) Start() error {
+	ln, err := net.Listen("tcp", s.Config.Addr)
+	if err != nil {
+		return err
+	}
+	s.http = &http.Server{
+		Handler:           s.API.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(s.Log.Handler(), slog.LevelWarn),
+	}
+	if !s.Config.PlainHTTP {
+		cert, err := loadOrCreateCert(s.Config.TLSCert, s.Config.TLSKey, s.Config.DataDir)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("tls: %w", err)
+		}
+		s.http.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		ln = tls.NewListener(ln, s.http.TLSConfig)
+	}
+	s.ln = ln
+	ctx, cancel := context.WithCancel(context.Background())
+	s.cancel = cancel
+	s.wg.Add(2)
+	go func() {
+		defer s.wg.Done()
+		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.Log.Error("serve", "err", err)
+		}
+	}()
+	go func() {
+		defer s.wg.Done()
+		s.Sessions.Run(ctx)
+	}()
+	s.Log.Info("parkd listening", "addr", ln.Addr().String(), "tls", !s.Config.PlainHTTP, "data", s.Config.DataDir)
+	return nil
+}
+
+// Addr returns the address the server listens on.
+func (s *Server) Addr() string { return s.ln.Addr().String() }
+
+// URL returns the base URL of the server.
+func (s *Server) URL() string {
+	scheme := "https"
+	if s.Config.PlainHTTP {
+		scheme = "http"
+	}
+	return scheme + "://" + s.Addr()
+}
+
+// Close stops accepting requests, lets those in flight finish (up to 10 s),
+// stops the background work and closes the store.
+func (s *Server) Close() error {
+	var errs []error
+	if s.http != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		errs = append(errs, s.http.Shutdown(ctx))
+		cancel()
+	}
+	if s.cancel != nil {
+		s.cancel()
+	}
+	s.wg.Wait()
+	errs = append(errs, s.Store.Close())
+	return errors.Join(errs...)
+}

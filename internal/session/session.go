@@ -1,0 +1,336 @@
+// Package session runs the platform side of login and heartbeats (clauses
+// 6.1 and 6.2): password checks with lock-out, access tokens refreshed by
+// heartbeats, and the online/offline state of every account and its parks.
+package session
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/parkd/parkd/internal/platform"
+	"golang.org/x/crypto/bcrypt"
+)
+
+// Config sets the timing of sessions. Zero fields take the defaults.
+type Config struct {
+	// HeartbeatInterval is how often a parking system sends heartBeats
+	// (default 30 s, clause 6.2 b).
+	HeartbeatInterval time.Duration
+	// MissedBeats is how many intervals may pass without a heartbeat
+	// before a token expires and the account is offline (default 3).
+	MissedBeats int
+	// LockoutFailures, LockoutWindow and LockoutDuration set the login
+	// lock-out (default 5 failures in 15 min lock for 15 min).
+	LockoutFailures int
+	LockoutWindow   time.Duration
+	LockoutDuration time.Duration
+	// CacheFor bounds how long a token is trusted from memory before it is
+	// read again from the store (default 5 s), so that a token revoked by
+	// another process stops working promptly.
+	CacheFor time.Duration
+}
+
+func (c Config) withDefaults() Config {
+	if c.HeartbeatInterval <= 0 {
+		c.HeartbeatInterval = 30 * time.Second
+	}
+	if c.MissedBeats <= 0 {
+		c.MissedBeats = 3
+	}
+	if c.LockoutFailures <= 0 {
+		c.LockoutFailures = 5
+	}
+	if c.LockoutWindow <= 0 {
+		c.LockoutWindow = 15 * time.Minute
+	}
+	if c.LockoutDuration <= 0 {
+		c.LockoutDuration = 15 * time.Minute
+	}
+	if c.CacheFor <= 0 {
+		c.CacheFor = 5 * time.Second
+	}
+	return c
+}
+
+// TTL is how long a token lives without a heartbeat.
+func (c Config) TTL() time.Duration {
+	c = c.withDefaults()
+	return time.Duration(c.MissedBeats) * c.HeartbeatInterval
+}
+
+// Manager issues and checks access tokens and tracks liveness.
+type Manager struct {
+	store platform.Store
+	now   platform.Clock
+	cfg   Config
+	log   *slog.Logger
+	lock  *lockout
+
+	mu       sync.Mutex
+	tokens   map[string]cachedToken
+	verified map[string][32]byte // userID -> digest of (hash, password) known good
+}
+
+type cachedToken struct {
+	userID   string
+	lastSeen time.Time
+	loadedAt time.Time
+}
+
+// New returns a Manager over store.
+func New(store platform.Store, now platform.Clock, cfg Config, log *slog.Logger) *Manager {
+	cfg = cfg.withDefaults()
+	return &Manager{
+		store: store, now: now, cfg: cfg, log: log,
+		lock:     newLockout(cfg.LockoutFailures, cfg.LockoutWindow, cfg.LockoutDuration),
+		tokens:   map[string]cachedToken{},
+		verified: map[string][32]byte{},
+	}
+}
+
+// Config returns the manager's configuration with defaults applied.
+func (m *Manager) Config() Config { return m.cfg }
+
+var errBadLogin = platform.Errorf(platform.KindBadLogin, "")
+
+// HashPassword returns the stored form of a login password as it travels
+// (Base64(SM3(plaintext))): a bcrypt hash.
+func HashPassword(wirePassword string) ([]byte, error) {
+	return bcrypt.GenerateFromPassword([]byte(wirePassword), bcrypt.DefaultCost)
+}
+
+// Login checks userID and the wire password (table 2) from addr and issues
+// a new token. Wrong credentials, a disabled account and a lock-out all
+// give the same KindBadLogin error.
+func (m *Manager) Login(ctx context.Context, userID, password, addr string) (string, error) {
+	now := m.now()
+	if m.lock.locked(userID, addr, now) {
+		return "", errBadLogin
+	}
+	var acct platform.Account
+	err := m.store.View(ctx, func(tx platform.Tx) error {
+		var err error
+		acct, err = tx.Account(userID)
+		return err
+	})
+	if err != nil && !platform.IsNotFound(err) {
+		return "", err
+	}
+	if err != nil || acct.Disabled || !m.checkPassword(acct, password) {
+		m.lock.fail(userID, addr, now)
+		return "", errBadLogin
+	}
+	m.lock.succeed(userID, addr)
+	tok := platform.Token{Value: platform.NewID(), UserID: userID, IssuedAt: now, LastSeen: now}
+	err = m.store.Update(ctx, func(tx platform.Tx) error {
+		if err := tx.PutToken(tok); err != nil {
+			return err
+		}
+		return markOnline(tx, userID, now, "login")
+	})
+	if err != nil {
+		return "", err
+	}
+	m.remember(tok.Value, userID, now, now)
+	return tok.Value, nil
+}
+
+func (m *Manager) checkPassword(acct platform.Account, password string) bool {
+	key := sha256.Sum256(append(append([]byte{}, acct.PasswordHash...), password...))
+	m.mu.Lock()
+	known, ok := m.verified[acct.UserID]
+	m.mu.Unlock()
+	if ok && subtle.ConstantTimeCompare(known[:], key[:]) == 1 {
+		return true
+	}
+	if bcrypt.CompareHashAndPassword(acct.PasswordHash, []byte(password)) != nil {
+		return false
+	}
+	m.mu.Lock()
+	m.verified[acct.UserID] = key
+	m.mu.Unlock()
+	return true
+}
+
+func (m *Manager) remember(value, userID string, lastSeen, now time.Time) {
+	m.mu.Lock()
+	m.tokens[value] = cachedToken{userID: userID, lastSeen: lastSeen, loadedAt: now}
+	m.mu.Unlock()
+}
+
+func (m *Manager) forget(value string) {
+	m.mu.Lock()
+	delete(m.tokens, value)
+	m.mu.Unlock()
+}
+
+// Authenticate returns the account of a live token, or a KindUnauthorized
+// error when the token is unknown, expired or its account disabled.
+func (m *Manager) Authenticate(ctx context.Context, value string) (string, error) {
+	now := m.now()
+	m.mu.Lock()
+	c, ok := m.tokens[value]
+	m.mu.Unlock()
+	if ok && now.Sub(c.loadedAt) < m.cfg.CacheFor && m.live(c.lastSeen, now) {
+		return c.userID, nil
+	}
+	return m.reload(ctx, value, now)
+}
+
+// reload reads a token and its account from the store (another process
+// may have refreshed or revoked it) and caches the result.
+func (m *Manager) reload(ctx context.Context, value string, now time.Time) (string, error) {
+	if value == "" {
+		return "", platform.Errorf(platform.KindUnauthorized, "no accessToken in the authorization header")
+	}
+	var tok platform.Token
+	var acct platform.Account
+	err := m.store.View(ctx, func(tx platform.Tx) error {
+		var err error
+		if tok, err = tx.Token(value); err != nil {
+			return err
+		}
+		acct, err = tx.Account(tok.UserID)
+		return err
+	})
+	switch {
+	case platform.IsNotFound(err):
+		m.forget(value)
+		return "", platform.Errorf(platform.KindUnauthorized, "unknown accessToken")
+	case err != nil:
+		return "", err
+	case acct.Disabled:
+		m.forget(value)
+		return "", platform.Errorf(platform.KindUnauthorized, "account disabled")
+	case !m.live(tok.LastSeen, now):
+		m.forget(value)
+		return "", platform.Errorf(platform.KindUnauthorized, "accessToken expired")
+	}
+	m.remember(value, tok.UserID, tok.LastSeen, now)
+	return tok.UserID, nil
+}
+
+func (m *Manager) live(lastSeen, now time.Time) bool {
+	return now.Sub(lastSeen) <= m.cfg.TTL()
+}
+
+// Heartbeat refreshes a live token (clause 6.2 d) and returns the server
+// time to answer with.
+func (m *Manager) Heartbeat(ctx context.Context, value string) (time.Time, error) {
+	userID, err := m.Authenticate(ctx, value)
+	if err != nil {
+		return time.Time{}, err
+	}
+	now := m.now()
+	err = m.store.Update(ctx, func(tx platform.Tx) error {
+		if err := tx.TouchToken(value, now); err != nil {
+			return err
+		}
+		return markOnline(tx, userID, now, "heartbeat")
+	})
+	if platform.IsNotFound(err) {
+		m.forget(value)
+		return time.Time{}, platform.Errorf(platform.KindUnauthorized, "unknown accessToken")
+	}
+	if err != nil {
+		return time.Time{}, err
+	}
+	m.remember(value, userID, now, now)
+	return now, nil
+}
+
+// markOnline records the account, and each of its parks, as online when
+// it was not.
+func markOnline(tx platform.Tx, userID string, at time.Time, cause string) error {
+	acct, err := tx.Account(userID)
+	if err != nil || acct.Online {
+		return err
+	}
+	return setState(tx, userID, true, at, cause)
+}
+
+func setState(tx platform.Tx, userID string, online bool, at time.Time, cause string) error {
+	if err := tx.SetAccountState(platform.LivenessEvent{UserID: userID, Online: online, At: at, Cause: cause}); err != nil {
+		return err
+	}
+	parks, err := tx.ParksOf(userID)
+	if err != nil {
+		return err
+	}
+	for _, p := range parks {
+		e := platform.LivenessEvent{UserID: userID, IsvParkID: p.IsvParkID, Online: online, At: at, Cause: cause}
+		if err := tx.AddLivenessEvent(e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Sweep marks offline every online account whose tokens have all gone
+// three heartbeat intervals without a heartbeat (the note to clause 6.2),
+// recording the time the last token expired, and drops expired tokens.
+func (m *Manager) Sweep(ctx context.Context) error {
+	now := m.now()
+	ttl := m.cfg.TTL()
+	err := m.store.Update(ctx, func(tx platform.Tx) error {
+		accts, err := tx.Accounts()
+		if err != nil {
+			return err
+		}
+		for _, a := range accts {
+			if !a.Online {
+				continue
+			}
+			last, err := tx.LastSeen(a.UserID)
+			if err != nil {
+				return err
+			}
+			if !last.IsZero() && now.Sub(last) <= ttl {
+				continue
+			}
+			at := now
+			if !last.IsZero() {
+				at = last.Add(ttl)
+			}
+			if err := setState(tx, a.UserID, false, at, "timeout"); err != nil {
+				return err
+			}
+			m.log.Info("account offline", "userId", a.UserID, "lastSeen", last)
+		}
+		_, err = tx.DeleteTokensBefore(now.Add(-ttl))
+		return err
+	})
+	m.pruneCache(now)
+	m.lock.prune(now)
+	return err
+}
+
+func (m *Manager) pruneCache(now time.Time) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for k, c := range m.tokens {
+		if !m.live(c.lastSeen, now) {
+			delete(m.tokens, k)
+		}
+	}
+}
+
+// Run sweeps every heartbeat interval until ctx ends.
+func (m *Manager) Run(ctx context.Context) {
+	t := time.NewTicker(m.cfg.HeartbeatInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := m.Sweep(ctx); err != nil && ctx.Err() == nil {
+				m.log.Error("liveness sweep", "err", err)
+			}
+		}
+	}
+}

@@ -1,0 +1,204 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sync/atomic"
+
+	"github.com/parkd/parkd/internal/platform"
+)
+
+// request is one Update call waiting for, or being served by, the writer.
+type request struct {
+	ctx   context.Context
+	fn    func(tx platform.Tx) error
+	state atomic.Int32 // queued, then started (by the writer) or abandoned (by the caller)
+	done  chan error   // buffered: the writer never waits for the caller
+}
+
+// Request states. A request leaves queued exactly once.
+const (
+	queued int32 = iota
+	started
+	abandoned
+)
+
+// start claims r for the writer; false when its caller has given up.
+func (r *request) start() bool { return r.state.CompareAndSwap(queued, started) }
+
+// abandon withdraws r before it runs; false when the writer already has it.
+func (r *request) abandon() bool { return r.state.CompareAndSwap(queued, abandoned) }
+
+// Update runs fn in a read-write transaction that may be shared with
+// concurrent callers (group commit) and returns once that transaction's
+// commit has returned. When fn returns an error, or panics, its writes are
+// rolled back alone and Update returns that error. ctx is honoured while
+// the call waits in the queue; once fn has started, Update waits for the
+// commit. fn must not retain tx, nor call Update or Close.
+func (s *Store) Update(ctx context.Context, fn func(tx platform.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	r := &request{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	if err := s.enqueue(r); err != nil {
+		return err
+	}
+	select {
+	case err := <-r.done:
+		return err
+	case <-ctx.Done():
+		if r.abandon() {
+			return ctx.Err()
+		}
+		return <-r.done
+	}
+}
+
+// enqueue hands r to the writer unless the store is closed or r's context
+// ends first.
+func (s *Store) enqueue(r *request) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return ErrClosed
+	}
+	select {
+	case s.queue <- r:
+		return nil
+	case <-r.ctx.Done():
+		return r.ctx.Err()
+	}
+}
+
+// write is the writer goroutine: it serves the queue batch by batch until
+// Close closes the queue and the queue is empty.
+func (s *Store) write() {
+	defer close(s.stopped)
+	for r := range s.queue {
+		if r.start() {
+			s.serve(r)
+		}
+	}
+}
+
+// serve runs first and whatever requests are queued right behind it, up
+// to maxBatch, in one transaction, and commits it.
+func (s *Store) serve(first *request) {
+	sqlTx, err := s.w.BeginTx(context.Background(), nil)
+	if err != nil {
+		first.done <- fmt.Errorf("sqlite: begin: %w", err)
+		return
+	}
+	b := &batch{tx: sqlTx}
+	if !b.run(first) {
+		return
+	}
+	for n := 1; n < s.maxBatch; n++ {
+		r := s.next()
+		if r == nil {
+			break
+		}
+		if !b.run(r) {
+			return
+		}
+	}
+	b.commit()
+}
+
+// next returns a started request if one is queued now, or nil.
+func (s *Store) next() *request {
+	for {
+		select {
+		case r, ok := <-s.queue:
+			if !ok {
+				return nil
+			}
+			if r.start() {
+				return r
+			}
+		default:
+			return nil
+		}
+	}
+}
+
+// batch is one group-commit transaction.
+type batch struct {
+	tx      *sql.Tx
+	waiting []*request // fn succeeded: answered after the commit
+}
+
+// run runs r's fn inside a savepoint. A failing fn is answered at once;
+// a successful one waits for the commit. run returns false when the
+// transaction itself failed: then every request of the batch has been
+// answered with an error and the transaction is rolled back.
+func (b *batch) run(r *request) bool {
+	fnErr, err := runSavepoint(b.tx, r)
+	if err != nil {
+		b.abort(r, fnErr, err)
+		return false
+	}
+	if fnErr != nil {
+		r.done <- fnErr
+		return true
+	}
+	b.waiting = append(b.waiting, r)
+	return true
+}
+
+// abort rolls the batch back after the failure err while running cur.
+func (b *batch) abort(cur *request, fnErr, err error) {
+	_ = b.tx.Rollback()
+	err = fmt.Errorf("sqlite: transaction rolled back: %w", err)
+	for _, r := range b.waiting {
+		r.done <- err
+	}
+	if fnErr == nil {
+		fnErr = err
+	}
+	cur.done <- fnErr
+}
+
+// commit commits the batch and answers the requests waiting for it.
+func (b *batch) commit() {
+	err := b.tx.Commit()
+	if err != nil {
+		err = fmt.Errorf("sqlite: commit: %w", err)
+	}
+	for _, r := range b.waiting {
+		r.done <- err
+	}
+}
+
+// runSavepoint runs r.fn between SAVEPOINT and RELEASE, rolling back to
+// the savepoint when fn fails. fnErr is fn's error (or panic); err is a
+// failure of the transaction, after which it cannot go on.
+func runSavepoint(sqlTx *sql.Tx, r *request) (fnErr, err error) {
+	// Once fn runs, its caller waits for the commit: a cancelled context
+	// must not interrupt a statement, which would roll back the batch.
+	ctx := context.WithoutCancel(r.ctx)
+	if _, err := sqlTx.ExecContext(ctx, "SAVEPOINT upd"); err != nil {
+		return nil, err
+	}
+	fnErr = call(newTx(ctx, sqlTx, false), r.fn)
+	if fnErr == nil {
+		_, err = sqlTx.ExecContext(ctx, "RELEASE upd")
+		return nil, err
+	}
+	if _, err = sqlTx.ExecContext(ctx, "ROLLBACK TO upd"); err == nil {
+		_, err = sqlTx.ExecContext(ctx, "RELEASE upd")
+	}
+	return fnErr, err
+}
+
+// call runs fn on t, turning a panic into an error, and retires t.
+func call(t *tx, fn func(tx platform.Tx) error) (err error) {
+	defer t.finish()
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("sqlite: update function panicked: %v", p)
+		}
+	}()
+	return fn(t)
+}

@@ -1,0 +1,145 @@
+package uplink
+
+import (
+	"bytes"
+	"context"
+	"time"
+
+	"github.com/parkd/parkd/internal/platform"
+	"github.com/parkd/parkd/protocol"
+)
+
+// EnterRecord stores table 11 entries (interface enterRecord, clause 6.4.1).
+// Records are idempotent by id: an identical re-send stores nothing, a
+// changed one replaces the earlier version and keeps it in history
+// (PROTOCOL §5).
+func (s *Service) EnterRecord(ctx context.Context, userID string, items []protocol.EnterRecord) ([]protocol.RecordResponse, error) {
+	now := s.Now()
+	out := make([]protocol.RecordResponse, len(items))
+	err := s.Store.Update(ctx, func(tx platform.Tx) error {
+		for i, it := range items {
+			p, err := parkOf(tx, userID, it.ParkCode, i)
+			if err != nil {
+				return err
+			}
+			it.PlateNo = protocol.NormalizePlate(it.PlateNo)
+			rec := platform.Record{IsvParkID: p.IsvParkID, ID: it.ID, PlateNo: it.PlateNo, Time: it.EnterTime.Time(),
+				BookCode: it.BookCode, Payload: mustJSON(it), ReceivedAt: now}
+			if err := putEnter(tx, p, rec, i); err != nil {
+				return err
+			}
+			out[i] = protocol.RecordResponse{ID: it.ID}
+		}
+		return nil
+	})
+	return out, err
+}
+
+func putEnter(tx platform.Tx, p platform.Park, rec platform.Record, i int) error {
+	changed, err := replaceRecord(tx, platform.KindEnter, rec)
+	if err != nil || !changed {
+		return err
+	}
+	exit, err := tx.Record(platform.KindExit, rec.IsvParkID, rec.ID)
+	if platform.IsNotFound(err) {
+		return plateWarning(tx, p, rec.PlateNo, rec.ReceivedAt)
+	}
+	if err != nil {
+		return err
+	}
+	if exit.Time.Before(rec.Time) {
+		return platform.FieldErrorf(platform.KindInvalid, field(i, "enterTime"),
+			"(%s is after the exit's leaveTime %s)", fmtCST(rec.Time), fmtCST(exit.Time))
+	}
+	if exit.NoEntry {
+		exit.NoEntry = false
+		if err := tx.PutRecord(platform.KindExit, exit); err != nil {
+			return err
+		}
+	}
+	return plateWarning(tx, p, rec.PlateNo, rec.ReceivedAt)
+}
+
+// ExitRecord stores table 13 exits (interface exitRecord, clause 6.4.2). An
+// exit whose entry has not arrived is stored and flagged, never rejected.
+func (s *Service) ExitRecord(ctx context.Context, userID string, items []protocol.ExitRecord) ([]protocol.RecordResponse, error) {
+	now := s.Now()
+	out := make([]protocol.RecordResponse, len(items))
+	err := s.Store.Update(ctx, func(tx platform.Tx) error {
+		for i, it := range items {
+			p, err := parkOf(tx, userID, it.ParkCode, i)
+			if err != nil {
+				return err
+			}
+			it.PlateNo = protocol.NormalizePlate(it.PlateNo)
+			rec := platform.Record{IsvParkID: p.IsvParkID, ID: it.ID, PlateNo: it.PlateNo, Time: it.LeaveTime.Time(),
+				BookCode: it.BookCode, Payload: mustJSON(it), ReceivedAt: now}
+			if err := putExit(tx, p, rec, i); err != nil {
+				return err
+			}
+			out[i] = protocol.RecordResponse{ID: it.ID}
+		}
+		return nil
+	})
+	return out, err
+}
+
+func putExit(tx platform.Tx, p platform.Park, rec platform.Record, i int) error {
+	old, err := tx.Record(platform.KindExit, rec.IsvParkID, rec.ID)
+	if err == nil && bytes.Equal(old.Payload, rec.Payload) {
+		return nil
+	}
+	if err != nil && !platform.IsNotFound(err) {
+		return err
+	}
+	entry, err := tx.Record(platform.KindEnter, rec.IsvParkID, rec.ID)
+	switch {
+	case platform.IsNotFound(err):
+		rec.NoEntry = true
+	case err != nil:
+		return err
+	case rec.Time.Before(entry.Time):
+		return platform.FieldErrorf(platform.KindInvalid, field(i, "leaveTime"),
+			"(%s is before the entry's enterTime %s)", fmtCST(rec.Time), fmtCST(entry.Time))
+	}
+	if _, err := replaceRecord(tx, platform.KindExit, rec); err != nil {
+		return err
+	}
+	if rec.NoEntry {
+		w := platform.Warning{IsvParkID: p.IsvParkID, UserID: p.UserID, Kind: "exit-without-entry",
+			Detail: "exit " + rec.ID + " (" + rec.PlateNo + ") has no entry", At: rec.ReceivedAt}
+		if err := warn(tx, w); err != nil {
+			return err
+		}
+	}
+	return plateWarning(tx, p, rec.PlateNo, rec.ReceivedAt)
+}
+
+// replaceRecord stores rec unless an identical one is stored, keeping a
+// replaced version in history. It reports whether anything changed.
+func replaceRecord(tx platform.Tx, kind platform.RecordKind, rec platform.Record) (bool, error) {
+	old, err := tx.Record(kind, rec.IsvParkID, rec.ID)
+	switch {
+	case err == nil && bytes.Equal(old.Payload, rec.Payload):
+		return false, nil
+	case err == nil:
+		h := platform.HistoryEntry{Object: string(kind), IsvParkID: rec.IsvParkID, Key: rec.ID, Old: old.Payload, ChangedAt: rec.ReceivedAt}
+		if err := tx.AddHistory(h); err != nil {
+			return false, err
+		}
+	case !platform.IsNotFound(err):
+		return false, err
+	}
+	return true, tx.PutRecord(kind, rec)
+}
+
+// plateWarning flags a plate that fits no known Chinese format.
+func plateWarning(tx platform.Tx, p platform.Park, plate string, at time.Time) error {
+	if protocol.PlateLooksValid(plate) {
+		return nil
+	}
+	return warn(tx, platform.Warning{IsvParkID: p.IsvParkID, UserID: p.UserID, Kind: "plate-format",
+		Detail: "plate " + plate + " fits no known format", At: at})
+}
+
+func fmtCST(t time.Time) string { return t.In(protocol.CST).Format(protocol.DateTimeLayout) }

@@ -1,0 +1,55 @@
+// Package uplink implements what the platform does with each uplink
+// interface of table 30 once a request is authenticated and its items are
+// validated: parks and entrances with their platform ids, idempotent
+// entry and exit records with change history, pictures, live vacancy,
+// hourly verification and the replenish list. Every batch is stored in one
+// transaction: all of it or nothing.
+package uplink
+
+import (
+	"encoding/json"
+	"fmt"
+	"log/slog"
+
+	"github.com/parkd/parkd/internal/blob"
+	"github.com/parkd/parkd/internal/platform"
+	"github.com/parkd/parkd/protocol"
+)
+
+// Service handles uplink data for authenticated accounts.
+type Service struct {
+	Store platform.Store
+	Blobs blob.Store
+	Now   platform.Clock
+	Log   *slog.Logger
+	// Regions are the area codes parkInfo accepts (appendix F by default).
+	Regions protocol.Regions
+	// StrictPictures rejects pictures under 100 KB with 1007 instead of
+	// storing them with a warning (PROTOCOL §6).
+	StrictPictures bool
+}
+
+// field returns the path of a field of item i.
+func field(i int, name string) string { return fmt.Sprintf("data[%d].%s", i, name) }
+
+// parkOf loads the caller's park; another vendor's park, or none, is
+// KindParkNotFound on data[i].parkCode (PROTOCOL §5).
+func parkOf(tx platform.Tx, userID, parkCode string, i int) (platform.Park, error) {
+	p, err := tx.Park(userID, parkCode)
+	if platform.IsNotFound(err) {
+		return p, platform.FieldErrorf(platform.KindParkNotFound, field(i, "parkCode"), "(%s is not a park of this account)", parkCode)
+	}
+	return p, err
+}
+
+// mustJSON marshals a validated protocol item; it cannot fail.
+func mustJSON(v any) json.RawMessage {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// warn records a data-quality warning.
+func warn(tx platform.Tx, w platform.Warning) error { return tx.AddWarning(w) }
