@@ -1,0 +1,53 @@
+package client
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/parkd/parkd/protocol"
+)
+
+// Error is a platform's answer other than code 0: the appendix-A code and
+// the message as sent.
+type Error struct {
+	Interface protocol.Interface
+	Code      protocol.Code
+	Message   string
+}
+
+func (e *Error) Error() string {
+	return fmt.Sprintf("%s: code %d: %s", e.Interface, int(e.Code), e.Message)
+}
+
+// CodeOf returns the appendix-A code of err: the platform's code for an
+// *Error, CodeOK for nil, and CodeInternal for transport and other
+// failures (the request may not have reached the platform).
+func CodeOf(err error) protocol.Code {
+	if err == nil {
+		return protocol.CodeOK
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	var pe *protocol.Error
+	if errors.As(err, &pe) {
+		return pe.Code
+	}
+	return protocol.CodeInternal
+}
+
+// IsRejection reports whether err is the platform refusing the data itself
+// (a 1xxx code, or 4 for a missing field): re-sending the same data cannot
+// succeed, so an outbox sets it aside instead of retrying.
+func IsRejection(err error) bool {
+	c := CodeOf(err)
+	var e *Error
+	if !errors.As(err, &e) {
+		var pe *protocol.Error
+		if !errors.As(err, &pe) {
+			return false
+		}
+	}
+	return c.IsDataError() || c == protocol.CodeParam || c == protocol.CodeFormat
+}
