@@ -13,6 +13,10 @@ import (
 // `data` (PROTOCOL §2).
 const DefaultMaxItems = 100
 
+// MaxMessage is table 29's limit on a response's message, in characters;
+// NewResponse cuts a longer message.
+const MaxMessage = 255
+
 // Request is the request envelope of table 28.
 type Request struct {
 	Timestamp int64           `json:"timestamp"` // ms since the Unix epoch
@@ -41,7 +45,8 @@ func NewRequest[T any](now time.Time, items []T) (Request, error) {
 }
 
 // NewResponse builds a response envelope; data is marshalled as an array
-// (nil becomes [], a single object a one-item array).
+// (nil becomes [], a single object a one-item array), and message is at
+// most MaxMessage characters (the code's message when empty).
 func NewResponse(code Code, message string, now time.Time, data any) Response {
 	raw := json.RawMessage("[]")
 	if data != nil {
@@ -56,6 +61,9 @@ func NewResponse(code Code, message string, now time.Time, data any) Response {
 	}
 	if message == "" {
 		message = code.Message()
+	}
+	if utf8.RuneCountInString(message) > MaxMessage {
+		message = string([]rune(message)[:MaxMessage])
 	}
 	return Response{Code: code, Message: message, Timestamp: Millis(now), Data: raw}
 }

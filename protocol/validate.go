@@ -106,11 +106,15 @@ func isNull(b json.RawMessage) bool { return string(bytes.TrimSpace(b)) == "null
 func typeError(err error) error {
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
+		// Value is "number 1.5" for a number: name only the JSON type, so
+		// the message does not echo a literal of any length (table 29
+		// bounds it to 255 characters).
+		kind, _, _ := strings.Cut(te.Value, " ")
 		path := te.Field
 		if path == "" {
-			return Errorf(CodeType, "wrong JSON type %s", te.Value)
+			return Errorf(CodeType, "wrong JSON type %s", kind)
 		}
-		return FieldErrorf(CodeType, path, "wrong JSON type (%s)", te.Value)
+		return FieldErrorf(CodeType, path, "wrong JSON type (%s)", kind)
 	}
 	return Errorf(CodeFormat, "malformed item: %v", err)
 }
