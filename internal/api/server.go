@@ -61,6 +61,11 @@ func (s *Server) Handler() http.Handler {
 
 // writeResponse writes a response envelope with HTTP 200 (PROTOCOL §1).
 func (s *Server) writeResponse(w http.ResponseWriter, resp protocol.Response) {
+	s.writeEnvelope(w, http.StatusOK, resp)
+}
+
+// writeEnvelope writes a response envelope with an HTTP status.
+func (s *Server) writeEnvelope(w http.ResponseWriter, status int, resp protocol.Response) {
 	if sw, ok := w.(*statusWriter); ok {
 		sw.code = int(resp.Code)
 	}
@@ -69,7 +74,7 @@ func (s *Server) writeResponse(w http.ResponseWriter, resp protocol.Response) {
 		b = []byte(`{"code":3,"message":"其他错误","timestamp":0,"data":[]}`)
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(http.StatusOK)
+	w.WriteHeader(status)
 	_, _ = w.Write(b)
 }
 

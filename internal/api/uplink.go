@@ -31,11 +31,8 @@ func (s *Server) serveUplink(w http.ResponseWriter, r *http.Request) {
 		sw.iface = string(code)
 	}
 	if !code.IsUplink() {
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		w.WriteHeader(http.StatusNotFound)
 		resp := protocol.ErrorResponse(protocol.Errorf(protocol.CodeFormat, "unknown interface %q", string(code)), s.Now())
-		b, _ := json.Marshal(resp)
-		_, _ = w.Write(b)
+		s.writeEnvelope(w, http.StatusNotFound, resp)
 		return
 	}
 	if code == protocol.PictureCode {
