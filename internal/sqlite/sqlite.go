@@ -72,8 +72,9 @@ func (o Options) withDefaults() (Options, error) {
 // use. Functions given to Update must not call Update or Close on the same
 // Store: they run on the writer goroutine, which would wait for itself.
 type Store struct {
-	w *sql.DB // writer: one connection, used only by the writer goroutine
-	r *sql.DB // readers: a pool of query_only connections for View
+	w  *sql.DB    // writer: one connection, held by wc
+	wc *stmtCache // the writer connection, used only by the writer goroutine
+	r  *sql.DB    // readers: a pool of query_only connections for View
 
 	mu      sync.RWMutex // guards closed and the sends on queue
 	closed  bool
@@ -106,13 +107,20 @@ func Open(path string, opts Options) (*Store, error) {
 		w.Close()
 		return nil, err
 	}
+	wc, err := newStmtCache(context.Background(), w)
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
 	r, err := openDB(path, readerParams(), opts.Readers)
 	if err != nil {
+		wc.close()
 		w.Close()
 		return nil, err
 	}
 	s := &Store{
 		w:        w,
+		wc:       wc,
 		r:        r,
 		queue:    make(chan *request, opts.MaxBatch),
 		stopped:  make(chan struct{}),
@@ -206,7 +214,7 @@ func (s *Store) Close() error {
 	if !first {
 		return nil
 	}
-	return errors.Join(s.w.Close(), s.r.Close())
+	return errors.Join(s.wc.close(), s.w.Close(), s.r.Close())
 }
 
 func (s *Store) isClosed() bool {

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"sync/atomic"
 
@@ -85,12 +84,12 @@ func (s *Store) write() {
 // serve runs first and whatever requests are queued right behind it, up
 // to maxBatch, in one transaction, and commits it.
 func (s *Store) serve(first *request) {
-	sqlTx, err := s.w.BeginTx(context.Background(), nil)
-	if err != nil {
+	b := &batch{c: s.wc}
+	if _, err := s.wc.ExecContext(context.Background(), "BEGIN IMMEDIATE"); err != nil {
+		b.rollback() // in case a transaction was left open, so the next BEGIN works
 		first.done <- fmt.Errorf("sqlite: begin: %w", err)
 		return
 	}
-	b := &batch{tx: sqlTx}
 	if !b.run(first) {
 		return
 	}
@@ -123,9 +122,9 @@ func (s *Store) next() *request {
 	}
 }
 
-// batch is one group-commit transaction.
+// batch is one group-commit transaction on the writer's connection.
 type batch struct {
-	tx      *sql.Tx
+	c       *stmtCache
 	waiting []*request // fn succeeded: answered after the commit
 }
 
@@ -134,7 +133,7 @@ type batch struct {
 // transaction itself failed: then every request of the batch has been
 // answered with an error and the transaction is rolled back.
 func (b *batch) run(r *request) bool {
-	fnErr, err := runSavepoint(b.tx, r)
+	fnErr, err := runSavepoint(b.c, r)
 	if err != nil {
 		b.abort(r, fnErr, err)
 		return false
@@ -149,7 +148,7 @@ func (b *batch) run(r *request) bool {
 
 // abort rolls the batch back after the failure err while running cur.
 func (b *batch) abort(cur *request, fnErr, err error) {
-	_ = b.tx.Rollback()
+	b.rollback()
 	err = fmt.Errorf("sqlite: transaction rolled back: %w", err)
 	for _, r := range b.waiting {
 		r.done <- err
@@ -162,8 +161,9 @@ func (b *batch) abort(cur *request, fnErr, err error) {
 
 // commit commits the batch and answers the requests waiting for it.
 func (b *batch) commit() {
-	err := b.tx.Commit()
+	_, err := b.c.ExecContext(context.Background(), "COMMIT")
 	if err != nil {
+		b.rollback() // a failed COMMIT may leave the transaction open
 		err = fmt.Errorf("sqlite: commit: %w", err)
 	}
 	for _, r := range b.waiting {
@@ -171,23 +171,29 @@ func (b *batch) commit() {
 	}
 }
 
+// rollback ends the transaction, keeping nothing. Its error is of no use:
+// it fails only when no transaction is open any more.
+func (b *batch) rollback() {
+	_, _ = b.c.ExecContext(context.Background(), "ROLLBACK")
+}
+
 // runSavepoint runs r.fn between SAVEPOINT and RELEASE, rolling back to
 // the savepoint when fn fails. fnErr is fn's error (or panic); err is a
 // failure of the transaction, after which it cannot go on.
-func runSavepoint(sqlTx *sql.Tx, r *request) (fnErr, err error) {
+func runSavepoint(c *stmtCache, r *request) (fnErr, err error) {
 	// Once fn runs, its caller waits for the commit: a cancelled context
 	// must not interrupt a statement, which would roll back the batch.
 	ctx := context.WithoutCancel(r.ctx)
-	if _, err := sqlTx.ExecContext(ctx, "SAVEPOINT upd"); err != nil {
+	if _, err := c.ExecContext(ctx, "SAVEPOINT upd"); err != nil {
 		return nil, err
 	}
-	fnErr = call(newTx(ctx, sqlTx, false), r.fn)
+	fnErr = call(newTx(ctx, c, false), r.fn)
 	if fnErr == nil {
-		_, err = sqlTx.ExecContext(ctx, "RELEASE upd")
+		_, err = c.ExecContext(ctx, "RELEASE upd")
 		return nil, err
 	}
-	if _, err = sqlTx.ExecContext(ctx, "ROLLBACK TO upd"); err == nil {
-		_, err = sqlTx.ExecContext(ctx, "RELEASE upd")
+	if _, err = c.ExecContext(ctx, "ROLLBACK TO upd"); err == nil {
+		_, err = c.ExecContext(ctx, "RELEASE upd")
 	}
 	return fnErr, err
 }
