@@ -525,3 +525,32 @@ func TestDecodeKeepsDecodedValues(t *testing.T) {
 		t.Errorf("decoded %+v", res)
 	}
 }
+
+// TestJSONNamesKeepTheStandardsTypos checks the names PROTOCOL §3 says must
+// not be "fixed" on the wire.
+func TestJSONNamesKeepTheStandardsTypos(t *testing.T) {
+	n := 1
+	tests := []struct {
+		value any
+		names []string
+	}{
+		{ParkInfo{TotalCharingSpaces: &n, ParkingSpaceImageID: "x"}, []string{"totalCharingSpaces", "totalReservableCharingSpaces", "parkingSpaceImageId"}},
+		{ParkSpaceInfo{}, []string{"usedCharingStalls", "unusedCharingStalls"}},
+		{Reservation{}, []string{"obligatTime"}},
+		{LoginResponse{}, []string{"accessToken"}},
+		{ParkInfoResponse{}, []string{"isvParkId"}},
+		{ReplenishResponse{}, []string{"plateNoList"}},
+		{ParkCarInfo{}, []string{"plateNoList"}},
+	}
+	for _, tc := range tests {
+		b, err := json.Marshal(tc.value)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range tc.names {
+			if !bytes.Contains(b, []byte(`"`+name+`":`)) {
+				t.Errorf("%T marshals without %q: %s", tc.value, name, b)
+			}
+		}
+	}
+}
