@@ -63,6 +63,10 @@ func (s *Server) readRequest(w http.ResponseWriter, r *http.Request, code protoc
 	if err != nil {
 		return req, protocol.Errorf(protocol.CodeFormat, "reading body: %v", err)
 	}
+	if r.Header.Get("encrypted") == "0" {
+		// PROTOCOL §7 (extension): encrypted data is not offered yet.
+		return req, protocol.FieldErrorf(protocol.CodeParam, "encrypted", "(encrypted data is not enabled on this platform; send encrypted: 1 or omit the header)")
+	}
 	req.env, req.items, err = protocol.ParseRequest(body, s.MaxItems)
 	if err != nil {
 		return req, err
@@ -80,9 +84,6 @@ func (s *Server) readRequest(w http.ResponseWriter, r *http.Request, code protoc
 		if err := s.checkWindow(req.env.Timestamp); err != nil {
 			return req, err
 		}
-	}
-	if r.Header.Get("encrypted") == "0" {
-		return req, protocol.FieldErrorf(protocol.CodeParam, "encrypted", "(encrypted data is not enabled for this account)")
 	}
 	if !protocol.Verify(req.env.Data, req.env.Sign) {
 		return req, protocol.FieldErrorf(protocol.CodeSign, "sign", "(does not match SM3 of data)")
