@@ -1,0 +1,214 @@
+// Command parkcheck checks, black-box over HTTP(S), that a peer follows the
+// wire contract of PROTOCOL.md, and prints a report: every check with PASS
+// or FAIL, its id and the table or section it tests, and for a failure what
+// was sent and what came back.
+//
+//	parkcheck platform --url URL --user-id ID --password PW [--insecure] [--ca FILE] [--park-code CODE] [--json]
+//	parkcheck plms     --url URL --token TOKEN [--park-code CODE] [--insecure] [--ca FILE] [--json]
+//	parkcheck list
+//
+// platform checks a platform's ten uplink interfaces as the account ID;
+// plms checks a parking system's downlink receiver (reservation and
+// cancelReservation) with its downlink token. The password and the token
+// may also come from PARKCHECK_PASSWORD and PARKCHECK_TOKEN, to keep them
+// off the command line. Every run uses new random ids, park codes and
+// plates, so it can be repeated against the same peer.
+//
+// The exit status is 0 when every check passed, 1 when one failed, and 2
+// for a usage error.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/parkd/parkd/internal/conformance"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// Exit statuses.
+const (
+	exitPass  = 0
+	exitFail  = 1
+	exitUsage = 2
+)
+
+const usage = `usage:
+  parkcheck platform --url URL --user-id ID --password PW [--insecure] [--ca FILE] [--park-code CODE] [--json] [--run REGEXP]
+  parkcheck plms     --url URL --token TOKEN [--park-code CODE] [--insecure] [--ca FILE] [--json] [--run REGEXP]
+  parkcheck list
+Run "parkcheck platform -h" or "parkcheck plms -h" for the flags.
+Exit status: 0 all checks passed, 1 a check failed, 2 usage error.`
+
+// run is the whole command; it returns the exit status.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, usage)
+		return exitUsage
+	}
+	var err error
+	status := exitPass
+	switch args[0] {
+	case "platform":
+		status, err = platform(ctx, args[1:], stdout, stderr)
+	case "plms":
+		status, err = plms(ctx, args[1:], stdout, stderr)
+	case "list":
+		list(stdout)
+	case "help", "-h", "--help":
+		fmt.Fprintln(stdout, usage)
+	default:
+		err = fmt.Errorf("unknown command %q\n%s", args[0], usage)
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		return exitPass
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "parkcheck:", err)
+		return exitUsage
+	}
+	return status
+}
+
+// common are the flags of both modes.
+type common struct {
+	url      string
+	parkCode string
+	insecure bool
+	ca       string
+	json     bool
+	match    string
+	timeout  time.Duration
+}
+
+func (c *common) register(fs *flag.FlagSet, urlHelp, parkHelp string) {
+	fs.StringVar(&c.url, "url", "", urlHelp)
+	fs.StringVar(&c.parkCode, "park-code", "", parkHelp)
+	fs.BoolVar(&c.insecure, "insecure", false, "do not verify the TLS certificate")
+	fs.StringVar(&c.ca, "ca", "", "PEM file of a CA (or self-signed certificate) to trust besides the system's")
+	fs.BoolVar(&c.json, "json", false, "write the results as JSON instead of the text report")
+	fs.StringVar(&c.match, "run", "", "run only the checks whose id matches this regular expression")
+	fs.DurationVar(&c.timeout, "timeout", 30*time.Second, "time limit of each request")
+}
+
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	return nil
+}
+
+func platform(ctx context.Context, args []string, stdout, stderr io.Writer) (int, error) {
+	fs := flag.NewFlagSet("platform", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var c common
+	c.register(fs, "the platform's base URL, e.g. https://platform.example:8443 (required)",
+		"an existing park of the account to write records to; default: a new park with a random code each run")
+	userID := fs.String("user-id", "", "the account's userId (required)")
+	password := fs.String("password", "", "the account's plaintext password (required; or PARKCHECK_PASSWORD)")
+	if err := parse(fs, args); err != nil {
+		return exitUsage, err
+	}
+	if *password == "" {
+		*password = os.Getenv("PARKCHECK_PASSWORD")
+	}
+	if c.url == "" || *userID == "" || *password == "" {
+		return exitUsage, errors.New("platform needs --url, --user-id and --password")
+	}
+	checks, err := conformance.Select(conformance.PlatformChecks(), c.match)
+	if err != nil {
+		return exitUsage, fmt.Errorf("--run: %w", err)
+	}
+	if len(checks) == 0 {
+		return exitUsage, fmt.Errorf("--run %q selects no check", c.match)
+	}
+	hc, err := conformance.HTTPClient(c.insecure, c.ca, c.timeout)
+	if err != nil {
+		return exitUsage, fmt.Errorf("--ca: %w", err)
+	}
+	p, err := conformance.NewPlatform(conformance.PlatformConfig{URL: c.url, UserID: *userID, Password: *password,
+		ParkCode: c.parkCode, HTTPClient: hc})
+	if err != nil {
+		return exitUsage, err
+	}
+	return report(p.Run(ctx, checks), c.json, stdout)
+}
+
+func plms(ctx context.Context, args []string, stdout, stderr io.Writer) (int, error) {
+	fs := flag.NewFlagSet("plms", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var c common
+	c.register(fs, "the receiver's callback base URL; requests go to URL/dataReceive/v1/reservation (required)",
+		"the park the reservations are for, one the parking system runs; default: a random code each run")
+	token := fs.String("token", "", "the downlink token agreed at provisioning (required; or PARKCHECK_TOKEN)")
+	if err := parse(fs, args); err != nil {
+		return exitUsage, err
+	}
+	if *token == "" {
+		*token = os.Getenv("PARKCHECK_TOKEN")
+	}
+	if c.url == "" || *token == "" {
+		return exitUsage, errors.New("plms needs --url and --token")
+	}
+	checks, err := conformance.Select(conformance.PLMSChecks(), c.match)
+	if err != nil {
+		return exitUsage, fmt.Errorf("--run: %w", err)
+	}
+	if len(checks) == 0 {
+		return exitUsage, fmt.Errorf("--run %q selects no check", c.match)
+	}
+	hc, err := conformance.HTTPClient(c.insecure, c.ca, c.timeout)
+	if err != nil {
+		return exitUsage, fmt.Errorf("--ca: %w", err)
+	}
+	p, err := conformance.NewPLMS(conformance.PLMSConfig{URL: c.url, Token: *token, ParkCode: c.parkCode, HTTPClient: hc})
+	if err != nil {
+		return exitUsage, err
+	}
+	return report(p.Run(ctx, checks), c.json, stdout)
+}
+
+// report writes rep and returns the exit status it calls for.
+func report(rep *conformance.Report, asJSON bool, stdout io.Writer) (int, error) {
+	var err error
+	if asJSON {
+		err = rep.WriteJSON(stdout)
+	} else {
+		err = rep.WriteText(stdout)
+	}
+	if err != nil {
+		return exitUsage, err
+	}
+	if !rep.OK() {
+		return exitFail, nil
+	}
+	return exitPass, nil
+}
+
+// list prints every check of both modes.
+func list(w io.Writer) {
+	fmt.Fprintln(w, "platform checks (parkcheck platform):")
+	for _, c := range conformance.PlatformChecks() {
+		fmt.Fprintf(w, "  %-30s %-26s %s\n", c.ID, c.Clause, c.Description)
+	}
+	fmt.Fprintln(w, "\nparking-system checks (parkcheck plms):")
+	for _, c := range conformance.PLMSChecks() {
+		fmt.Fprintf(w, "  %-30s %-26s %s\n", c.ID, c.Clause, c.Description)
+	}
+}
