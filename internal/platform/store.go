@@ -20,7 +20,17 @@ type Store interface {
 }
 
 // Tx is what a transaction can do. Getters return ErrNotFound when nothing
-// matches. Writers in a View transaction fail.
+// matches. Writers in a View transaction fail, and so does any use of a Tx
+// after its fn returned. Rules every store enforces (internal/storetest):
+//   - Tokens, parks, pictures and liveness events need their account;
+//     entrances, records, vacancy and verifications need their park: a
+//     write that breaks this fails with KindInvalid. Warnings and history
+//     may name no park.
+//   - A park keeps its IsvParkID: PutPark with another id for the same
+//     (UserID, ParkCode), or an id of another park, fails with KindConflict.
+//   - A limit of 0 or less means all. LivenessHistory returns the latest
+//     events oldest first; Warnings newest first.
+//   - Times round-trip to the millisecond; JSON documents byte for byte.
 type Tx interface {
 	// Accounts.
 	Account(userID string) (Account, error)
