@@ -10,14 +10,22 @@ import (
 // kindCodes maps application error kinds to appendix-A codes: the one
 // place the two layers of errors meet (DESIGN.md).
 var kindCodes = map[platform.Kind]protocol.Code{
-	platform.KindInternal:     protocol.CodeInternal,
-	platform.KindNotFound:     protocol.CodeNoObject,
-	platform.KindParkNotFound: protocol.CodeNoPark,
-	platform.KindUnauthorized: protocol.CodeToken,
-	platform.KindBadLogin:     protocol.CodeLogin,
-	platform.KindInvalid:      protocol.CodeRange,
-	platform.KindNoPage:       protocol.CodeNoPage,
-	platform.KindConflict:     protocol.CodeExists,
+	platform.KindInternal:             protocol.CodeInternal,
+	platform.KindNotFound:             protocol.CodeNoObject,
+	platform.KindParkNotFound:         protocol.CodeNoPark,
+	platform.KindUnauthorized:         protocol.CodeToken,
+	platform.KindBadLogin:             protocol.CodeLogin,
+	platform.KindInvalid:              protocol.CodeRange,
+	platform.KindNoPage:               protocol.CodeNoPage,
+	platform.KindConflict:             protocol.CodeExists,
+	platform.KindBusiness:             protocol.CodeBusiness,
+	platform.KindNoReservation:        protocol.CodeNoReservation,
+	platform.KindBookExists:           protocol.CodeBookExists,
+	platform.KindReservationExpired:   protocol.CodeBookExpired,
+	platform.KindReservationCancelled: protocol.CodeBookCancelled,
+	platform.KindNoReservableSpace:    protocol.CodeNoReservable,
+	platform.KindBookTime:             protocol.CodeBookTime,
+	platform.KindBlacklisted:          protocol.CodeBlacklist,
 }
 
 // wireError turns any error into the protocol error the caller sees. A

@@ -11,14 +11,22 @@ type Kind int
 
 // Application error kinds.
 const (
-	KindInternal     Kind = iota // an unexpected fault: logged, code 3 on the wire
-	KindNotFound                 // a stored object does not exist
-	KindParkNotFound             // the park does not exist for this account (1101)
-	KindUnauthorized             // no valid token (5)
-	KindBadLogin                 // wrong userId or password, or locked out (3001)
-	KindInvalid                  // a value the store or a rule rejects (1007)
-	KindNoPage                   // a page past the last (1107)
-	KindConflict                 // a unique key already holds something else
+	KindInternal             Kind = iota // an unexpected fault: logged, code 3 on the wire
+	KindNotFound                         // a stored object does not exist
+	KindParkNotFound                     // the park does not exist for this account (1101)
+	KindUnauthorized                     // no valid token (5)
+	KindBadLogin                         // wrong userId or password, or locked out (3001)
+	KindInvalid                          // a value the store or a rule rejects (1007)
+	KindNoPage                           // a page past the last (1107)
+	KindConflict                         // a unique key already holds something else
+	KindBusiness                         // a business rule refuses the request (1)
+	KindNoReservation                    // the reservation does not exist for this caller (1104)
+	KindBookExists                       // the bookCode is already held (1201)
+	KindReservationExpired               // the reservation has expired (1301)
+	KindReservationCancelled             // the reservation was cancelled (1401)
+	KindNoReservableSpace                // no reservable space (1501)
+	KindBookTime                         // bookTime or overTime is wrong (5004)
+	KindBlacklisted                      // the plate is blacklisted (5005)
 )
 
 // Error is an application error: a kind, the field path it concerns (as
