@@ -1,9 +1,3 @@
-// Package client is the parking-system side of the standard: a client for
-// a platform's uplink interfaces (table 30) that logs in, keeps its token
-// alive with heartbeats, learns the platform's clock, logs in again when
-// the token is refused, and offers a typed call for every interface. See
-// Outbox for delivery that survives outages and crashes, and Receiver for
-// the downlink interfaces a parking system serves.
 package client
 
 import (

@@ -38,16 +38,19 @@ func CodeOf(err error) protocol.Code {
 }
 
 // IsRejection reports whether err is the platform refusing the data itself
-// (a 1xxx code, or 4 for a missing field): re-sending the same data cannot
-// succeed, so an outbox sets it aside instead of retrying.
+// (a 1xxx code, or 2 or 4 naming something under data, such as a missing
+// field), or the SDK's own check of an item refusing it: re-sending the
+// same data cannot succeed, so an outbox sets it aside instead of
+// retrying. A refusal of the envelope, such as a timestamp outside the
+// platform's window (4), is not a rejection of the data.
 func IsRejection(err error) bool {
-	c := CodeOf(err)
 	var e *Error
-	if !errors.As(err, &e) {
-		var pe *protocol.Error
-		if !errors.As(err, &pe) {
-			return false
-		}
+	if errors.As(err, &e) {
+		return isDataRejection(err)
 	}
-	return c.IsDataError() || c == protocol.CodeParam || c == protocol.CodeFormat
+	var pe *protocol.Error
+	if !errors.As(err, &pe) {
+		return false
+	}
+	return pe.Code.IsDataError() || pe.Code == protocol.CodeParam || pe.Code == protocol.CodeFormat
 }

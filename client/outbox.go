@@ -34,8 +34,8 @@ type OutboxConfig struct {
 	// not a power loss. The default syncs, sharing one fsync among
 	// concurrent callers.
 	NoSync bool
-	// RotateBytes is the journal size that triggers compaction (default
-	// 16 MiB).
+	// RotateBytes is the journal size over which it is compacted
+	// (default 16 MiB), once at least half of it is no longer needed.
 	RotateBytes int64
 	Now         func() time.Time
 	Log         *slog.Logger
@@ -51,10 +51,18 @@ type OutboxConfig struct {
 type Outbox struct {
 	cfg OutboxConfig
 	j   *journal
+	// rot orders journal writes around compaction: an append and the
+	// queue change it stands for happen under rot.RLock, a compaction
+	// (snapshot of the queue, then rewrite) under rot.Lock, so that no
+	// entry is lost from, or resurrected in, the rewritten journal.
+	rot sync.RWMutex
+	// rmu serialises the set-aside list's file, rejected.jsonl.
+	rmu sync.Mutex
 
 	mu       sync.Mutex
 	parks    map[string]*parkQueue
 	pending  int
+	live     int64 // approximate journal bytes of the queued items
 	nextSeq  uint64
 	sent     uint64
 	rejected []Rejection
@@ -73,6 +81,9 @@ type entry struct {
 	at   time.Time
 	item json.RawMessage
 }
+
+// cost approximates the journal bytes of e's "add" frame.
+func (e *entry) cost() int64 { return int64(len(e.item)) + 128 }
 
 type parkQueue struct {
 	items       []*entry
@@ -266,6 +277,8 @@ func (o *Outbox) add(kind protocol.Interface, park string, item any) error {
 	o.nextSeq++
 	o.mu.Unlock()
 	je := journalEntry{Op: "add", Seq: e.seq, Kind: string(kind), Park: park, At: e.at.UnixMilli(), Item: raw}
+	o.rot.RLock()
+	defer o.rot.RUnlock()
 	if err := o.j.append(je); err != nil {
 		return fmt.Errorf("outbox: journal: %w", err)
 	}
@@ -283,6 +296,7 @@ func (o *Outbox) enqueueLocked(e *entry) {
 	}
 	pq.items = append(pq.items, e)
 	o.pending++
+	o.live += e.cost()
 	o.notifyLocked()
 }
 

@@ -135,12 +135,14 @@ func (o *Outbox) finish(pq *parkQueue, batch []*entry, reason error) {
 	for i, e := range batch {
 		done[i] = journalEntry{Op: "done", Seq: e.seq}
 	}
+	o.rot.RLock()
 	if err := o.j.append(done...); err != nil {
+		o.rot.RUnlock()
 		o.backOff(pq, err)
 		return
 	}
 	for _, e := range batch {
-		if e.kind == protocol.PictureCode {
+		if e.kind == protocol.PictureCode && reason == nil { // a set-aside picture keeps its file for RetryRejected
 			o.removePicture(e)
 		}
 	}
@@ -148,20 +150,42 @@ func (o *Outbox) finish(pq *parkQueue, batch []*entry, reason error) {
 	pq.items = pq.items[len(batch):]
 	pq.busy, pq.failures = false, 0
 	o.pending -= len(batch)
+	for _, e := range batch {
+		o.live -= e.cost()
+	}
 	if reason == nil {
 		o.sent += uint64(len(batch))
 	}
-	rotate := o.j.bytes() > o.cfg.RotateBytes
-	var live []journalEntry
-	if rotate {
-		live = o.liveEntriesLocked()
-	}
+	rotate := o.needsCompactionLocked()
 	o.notifyLocked()
 	o.mu.Unlock()
+	o.rot.RUnlock()
 	if rotate {
-		if err := o.j.rotate(live); err != nil {
-			o.cfg.Log.Error("outbox: compacting the journal", "err", err)
-		}
+		o.compact()
+	}
+}
+
+// needsCompactionLocked reports whether the journal is over RotateBytes
+// and mostly entries no longer needed: requiring at least half of it to be
+// dead keeps a large backlog from being rewritten after every batch.
+func (o *Outbox) needsCompactionLocked() bool {
+	n := o.j.bytes()
+	return n > o.cfg.RotateBytes && n > 2*o.live
+}
+
+// compact rewrites the journal with only the queued items.
+func (o *Outbox) compact() {
+	o.rot.Lock()
+	defer o.rot.Unlock()
+	o.mu.Lock()
+	if !o.needsCompactionLocked() { // another worker compacted first
+		o.mu.Unlock()
+		return
+	}
+	live := o.liveEntriesLocked()
+	o.mu.Unlock()
+	if err := o.j.rotate(live); err != nil {
+		o.cfg.Log.Error("outbox: compacting the journal", "err", err)
 	}
 }
 
@@ -212,6 +236,8 @@ func (o *Outbox) setAside(e *entry, reason error) error {
 	if err != nil {
 		return err
 	}
+	o.rmu.Lock()
+	defer o.rmu.Unlock()
 	f, err := os.OpenFile(filepath.Join(o.cfg.Dir, rejectedFile), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o640)
 	if err != nil {
 		return err
@@ -236,6 +262,10 @@ func (o *Outbox) setAside(e *entry, reason error) error {
 // RetryRejected queues every set-aside item again (after the data or the
 // platform was corrected) and clears the set-aside list.
 func (o *Outbox) RetryRejected() error {
+	// Holding rmu makes an item that is refused again while this runs
+	// wait to be written until the file has been rewritten.
+	o.rmu.Lock()
+	defer o.rmu.Unlock()
 	o.mu.Lock()
 	rej := o.rejected
 	o.mu.Unlock()
