@@ -149,13 +149,18 @@ func (c *Client) Heartbeat(ctx context.Context) error {
 		return err
 	}
 	if len(out) == 1 && out[0].Timestamp > 0 {
-		recv := c.cfg.Now()
-		mid := sent.Add(recv.Sub(sent) / 2)
-		c.mu.Lock()
-		c.offset = time.UnixMilli(out[0].Timestamp).Sub(mid)
-		c.mu.Unlock()
+		c.learnClock(out[0].Timestamp, sent, c.cfg.Now())
 	}
 	return nil
+}
+
+// learnClock sets the clock offset from a platform timestamp (ms) received
+// in answer to a request sent at sent and answered at recv (local times).
+func (c *Client) learnClock(ms int64, sent, recv time.Time) {
+	mid := sent.Add(recv.Sub(sent) / 2)
+	c.mu.Lock()
+	c.offset = time.UnixMilli(ms).Sub(mid)
+	c.mu.Unlock()
 }
 
 // Run sends a heartbeat every interval until ctx ends, logging in again
@@ -217,6 +222,7 @@ func (c *Client) post(ctx context.Context, code protocol.Interface, token string
 
 // do sends a request and reads the response envelope.
 func (c *Client) do(req *http.Request, code protocol.Interface, out any) error {
+	sent := c.cfg.Now()
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return fmt.Errorf("%s: %w", code, err)
@@ -229,6 +235,11 @@ func (c *Client) do(req *http.Request, code protocol.Interface, out any) error {
 	var env protocol.Response
 	if err := json.Unmarshal(raw, &env); err != nil {
 		return fmt.Errorf("%s: HTTP %d, not a response envelope: %.200s", code, resp.StatusCode, raw)
+	}
+	if code == protocol.Login && env.Code == protocol.CodeOK && env.Timestamp > 0 {
+		// Login is exempt from the timestamp window, so a lot with a wrong
+		// clock learns the platform's time from its answer (table 29).
+		c.learnClock(env.Timestamp, sent, c.cfg.Now())
 	}
 	if env.Code != protocol.CodeOK {
 		if env.Code == protocol.CodeToken {

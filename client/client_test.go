@@ -201,9 +201,9 @@ func TestEveryCallIsStored(t *testing.T) {
 	}
 }
 
-// A heartbeat teaches the client the platform's clock, so requests are
-// stamped with the platform's time even when the local clock is an hour
-// behind.
+// Login and heartbeats teach the client the platform's clock, so requests
+// are stamped with the platform's time even when the local clock is an
+// hour behind.
 func TestHeartbeatLearnsClockOffset(t *testing.T) {
 	ts := startPlatform(t, false)
 	local := testserver.NewClock(testserver.Epoch)
@@ -211,18 +211,21 @@ func TestHeartbeatLearnsClockOffset(t *testing.T) {
 	c := clientFor(t, ts.URL, ts.Client, local.Now)
 	ctx := context.Background()
 
-	// Without the offset the platform's timestamp window refuses the call
-	// (login itself is exempt).
-	_, err := c.ParkInfo(ctx, parkInfo(parkA))
-	var ce *client.Error
-	if !errors.As(err, &ce) || ce.Code != protocol.CodeParam || !strings.Contains(ce.Message, "timestamp") {
-		t.Fatalf("parkInfo with the clock 1 h behind: %v, want code 4 naming timestamp", err)
+	// Login is exempt from the timestamp window; its answer's timestamp
+	// gives the offset, so the first call is already on time.
+	if _, err := c.ParkInfo(ctx, parkInfo(parkA)); err != nil {
+		t.Fatalf("parkInfo with the local clock 1 h behind: %v", err)
 	}
-	if client.IsRejection(err) {
-		t.Error("IsRejection of a refused timestamp = true; the data itself was not refused")
+	if got := c.ClockOffset(); got != time.Hour {
+		t.Fatalf("ClockOffset after login = %v, want 1h", got)
 	}
 	if c.Token() == "" {
 		t.Fatal("no token after login")
+	}
+	// A refused timestamp is not a rejection of the data.
+	stamp := &client.Error{Interface: protocol.ParkInfoCode, Code: protocol.CodeParam, Message: "参数错误: timestamp (outside the window)"}
+	if client.IsRejection(stamp) {
+		t.Error("IsRejection of a refused timestamp = true; the data itself was not refused")
 	}
 
 	if err := c.Heartbeat(ctx); err != nil {

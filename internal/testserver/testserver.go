@@ -101,13 +101,15 @@ func Start(t testing.TB, opts Options) *Server {
 		srv.Close()
 		t.Fatalf("server.Start: %v", err)
 	}
+	ts := &Server{Server: srv, Clock: clock, URL: srv.URL()}
+	ts.Client = &http.Client{Timeout: 30 * time.Second, Transport: transport(t, srv)}
 	t.Cleanup(func() {
+		// Idle keep-alive connections would hold up a graceful shutdown.
+		ts.Client.CloseIdleConnections()
 		if err := srv.Close(); err != nil {
 			t.Errorf("server.Close: %v", err)
 		}
 	})
-	ts := &Server{Server: srv, Clock: clock, URL: srv.URL()}
-	ts.Client = &http.Client{Timeout: 30 * time.Second, Transport: transport(t, srv)}
 	return ts
 }
 
