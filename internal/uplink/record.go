@@ -25,7 +25,7 @@ func (s *Service) EnterRecord(ctx context.Context, userID string, items []protoc
 			it.PlateNo = protocol.NormalizePlate(it.PlateNo)
 			rec := platform.Record{IsvParkID: p.IsvParkID, ID: it.ID, PlateNo: it.PlateNo, Time: it.EnterTime.Time(),
 				BookCode: it.BookCode, Payload: mustJSON(it), ReceivedAt: now}
-			if err := putEnter(tx, p, rec, i); err != nil {
+			if err := s.putEnter(tx, p, rec, i); err != nil {
 				return err
 			}
 			out[i] = protocol.RecordResponse{ID: it.ID}
@@ -35,10 +35,15 @@ func (s *Service) EnterRecord(ctx context.Context, userID string, items []protoc
 	return out, err
 }
 
-func putEnter(tx platform.Tx, p platform.Park, rec platform.Record, i int) error {
+func (s *Service) putEnter(tx platform.Tx, p platform.Park, rec platform.Record, i int) error {
 	changed, err := replaceRecord(tx, platform.KindEnter, rec)
 	if err != nil || !changed {
 		return err
+	}
+	if s.Reservations != nil {
+		if err := s.Reservations.Entered(tx, p, rec); err != nil {
+			return err
+		}
 	}
 	exit, err := tx.Record(platform.KindExit, rec.IsvParkID, rec.ID)
 	if platform.IsNotFound(err) {
@@ -74,7 +79,7 @@ func (s *Service) ExitRecord(ctx context.Context, userID string, items []protoco
 			it.PlateNo = protocol.NormalizePlate(it.PlateNo)
 			rec := platform.Record{IsvParkID: p.IsvParkID, ID: it.ID, PlateNo: it.PlateNo, Time: it.LeaveTime.Time(),
 				BookCode: it.BookCode, Payload: mustJSON(it), ReceivedAt: now}
-			if err := putExit(tx, p, rec, i); err != nil {
+			if err := s.putExit(tx, p, rec, i); err != nil {
 				return err
 			}
 			out[i] = protocol.RecordResponse{ID: it.ID}
@@ -84,7 +89,7 @@ func (s *Service) ExitRecord(ctx context.Context, userID string, items []protoco
 	return out, err
 }
 
-func putExit(tx platform.Tx, p platform.Park, rec platform.Record, i int) error {
+func (s *Service) putExit(tx platform.Tx, p platform.Park, rec platform.Record, i int) error {
 	old, err := tx.Record(platform.KindExit, rec.IsvParkID, rec.ID)
 	if err == nil && bytes.Equal(old.Payload, rec.Payload) {
 		return nil
@@ -104,6 +109,11 @@ func putExit(tx platform.Tx, p platform.Park, rec platform.Record, i int) error 
 	}
 	if _, err := replaceRecord(tx, platform.KindExit, rec); err != nil {
 		return err
+	}
+	if s.Reservations != nil {
+		if err := s.Reservations.Exited(tx, p, rec); err != nil {
+			return err
+		}
 	}
 	if rec.NoEntry {
 		w := platform.Warning{IsvParkID: p.IsvParkID, UserID: p.UserID, Kind: "exit-without-entry",

@@ -10,9 +10,10 @@ import (
 
 // ReplenishCarInfo answers table 25 (interface replenishCarInfo, clause
 // 6.6.2): the plates whose records need re-reporting for queryDate (CST),
-// paged. Today's rule is the record-only one of PROTOCOL §5: every exit
-// with no entry, under the CST date of its leaveTime. An empty first page
-// is not an error; a page past the last is 1107.
+// paged, by the rules of PROTOCOL §5: every exit with no entry, under the
+// CST date of its leaveTime, and the reservation-linked plates. An empty first page
+// is not an error; a page past the last is 1107. The reservation-linked
+// rules come from Reservations when it is set.
 func (s *Service) ReplenishCarInfo(ctx context.Context, userID string, items []protocol.ReplenishRequest) ([]protocol.ReplenishResponse, error) {
 	out := make([]protocol.ReplenishResponse, len(items))
 	err := s.Store.View(ctx, func(tx platform.Tx) error {
@@ -21,7 +22,7 @@ func (s *Service) ReplenishCarInfo(ctx context.Context, userID string, items []p
 			if err != nil {
 				return err
 			}
-			plates, err := replenishPlates(tx, p, it.QueryDate)
+			plates, err := s.replenishPlates(tx, p, it.QueryDate)
 			if err != nil {
 				return err
 			}
@@ -38,15 +39,23 @@ func (s *Service) ReplenishCarInfo(ctx context.Context, userID string, items []p
 
 // replenishPlates lists, sorted and without repeats, the plates of a park
 // whose records for day need re-reporting.
-func replenishPlates(tx platform.Tx, p platform.Park, day protocol.Date) ([]string, error) {
+func (s *Service) replenishPlates(tx platform.Tx, p platform.Park, day protocol.Date) ([]string, error) {
 	from := day.Time()
-	exits, err := tx.ExitsWithoutEntry(p.IsvParkID, from, from.AddDate(0, 0, 1))
+	to := from.AddDate(0, 0, 1)
+	exits, err := tx.ExitsWithoutEntry(p.IsvParkID, from, to)
 	if err != nil {
 		return nil, err
 	}
 	plates := make([]string, 0, len(exits))
 	for _, r := range exits {
 		plates = append(plates, r.PlateNo)
+	}
+	if s.Reservations != nil {
+		more, err := s.Reservations.ReplenishPlates(tx, p, from, to)
+		if err != nil {
+			return nil, err
+		}
+		plates = append(plates, more...)
 	}
 	slices.Sort(plates)
 	return slices.Compact(plates), nil

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/parkd/parkd/internal/blob"
 	"github.com/parkd/parkd/internal/platform"
@@ -27,6 +28,23 @@ type Service struct {
 	// StrictPictures rejects pictures under 100 KB with 1007 instead of
 	// storing them with a warning (PROTOCOL §6).
 	StrictPictures bool
+	// Reservations, when set, is told of records, vacancy and replenish
+	// queries inside the same transaction (PROTOCOL §9, §6.5.1 f).
+	Reservations ReservationHooks
+}
+
+// ReservationHooks is what the reservation engine needs to see of the
+// uplink data. Each hook runs inside the transaction that stores the data:
+// an error from it rejects the batch.
+type ReservationHooks interface {
+	// Entered and Exited are called for each new or changed record.
+	Entered(tx platform.Tx, p platform.Park, rec platform.Record) error
+	Exited(tx platform.Tx, p platform.Park, rec platform.Record) error
+	// Vacancy is called for each parkSpaceInfo report.
+	Vacancy(tx platform.Tx, p platform.Park, v platform.Vacancy) error
+	// ReplenishPlates adds the reservation-linked plates of the CST day
+	// [from, to) to the replenish list.
+	ReplenishPlates(tx platform.Tx, p platform.Park, from, to time.Time) ([]string, error)
 }
 
 // field returns the path of a field of item i.

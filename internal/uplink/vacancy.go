@@ -30,6 +30,11 @@ func (s *Service) ParkSpaceInfo(ctx context.Context, userID string, items []prot
 			if err := vacancyWarnings(tx, p, it, now); err != nil {
 				return err
 			}
+			if s.Reservations != nil {
+				if err := s.Reservations.Vacancy(tx, p, v); err != nil {
+					return err
+				}
+			}
 			out[i] = protocol.ParkCodeResponse{ParkCode: it.ParkCode}
 		}
 		return nil
