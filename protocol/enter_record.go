@@ -27,6 +27,7 @@ func (r EnterRecord) Validate() error {
 	c.uuid("parkCode", r.ParkCode, true)
 	c.uuid("id", r.ID, true)
 	c.str("plateNo", r.PlateNo, true, 20)
+	c.str("plateNo", NormalizePlate(r.PlateNo), true, 0) // only spaces: missing
 	c.dateTime("enterTime", r.EnterTime, true, false)
 	c.str("entryCarPhotoId", r.EntryCarPhotoID, true, 32)
 	c.str("entranceCode", r.EntranceCode, true, 32)

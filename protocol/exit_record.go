@@ -28,6 +28,7 @@ func (r ExitRecord) Validate() error {
 	c.uuid("parkCode", r.ParkCode, true)
 	c.uuid("id", r.ID, true)
 	c.str("plateNo", r.PlateNo, true, 20)
+	c.str("plateNo", NormalizePlate(r.PlateNo), true, 0) // only spaces: missing
 	c.dateTime("leaveTime", r.LeaveTime, true, false)
 	c.str("exitCarPhotoId", r.ExitCarPhotoID, true, 32)
 	c.str("exitCode", r.ExitCode, true, 32)
