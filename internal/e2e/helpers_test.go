@@ -52,15 +52,7 @@ var hex32 = regexp.MustCompile(`^[0-9a-f]{32}$`)
 // start starts a parkd for the test with default settings.
 func start(t *testing.T) *testserver.Server {
 	t.Helper()
-	return started(t, testserver.Start(t, testserver.Options{}))
-}
-
-// started arranges for the client's idle connections to be closed before
-// the server shuts down: Shutdown waits up to 5 s for a connection that
-// has sent no request yet, which the client's concurrent dials can leave.
-func started(t *testing.T, srv *testserver.Server) *testserver.Server {
-	t.Cleanup(srv.Client.CloseIdleConnections) // runs before the server's Close
-	return srv
+	return testserver.Start(t, testserver.Options{})
 }
 
 // addAccount creates an account as testserver's AddAccount does, but

@@ -68,7 +68,7 @@ func TestPictureSmallPNGStoredWithWarning(t *testing.T) {
 }
 
 func TestPictureStrictRejectsSmall(t *testing.T) {
-	srv := started(t, testserver.Start(t, testserver.Options{Config: server.Config{StrictPictures: true}}))
+	srv := testserver.Start(t, testserver.Options{Config: server.Config{StrictPictures: true}})
 	token := vendor(t, srv, vendorA)
 	img := tinyPNG(t)
 	wantCode(t, postPicture(t, srv, token, pictureFields(srv, parkA, photoID, img), img), protocol.CodeRange, "file")
