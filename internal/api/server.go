@@ -9,6 +9,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/parkd/parkd/internal/platform"
@@ -52,11 +53,25 @@ func (s *Server) Handler() http.Handler {
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST "+protocol.PathPrefix+"{code}", s.serveUplink)
+	mux.HandleFunc("/dataReceive/", s.serveUnknown)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
 	})
 	return s.withRequestLog(mux)
+}
+
+// serveUnknown answers paths under /dataReceive/ that name no interface
+// (404 with an envelope, code 2), and other methods on known ones (405).
+func (s *Server) serveUnknown(w http.ResponseWriter, r *http.Request) {
+	code := protocol.Interface(strings.TrimPrefix(r.URL.Path, protocol.PathPrefix))
+	if code.IsUplink() && r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	resp := protocol.ErrorResponse(protocol.Errorf(protocol.CodeFormat, "no interface at %s", r.URL.Path), s.Now())
+	s.writeEnvelope(w, http.StatusNotFound, resp)
 }
 
 // writeResponse writes a response envelope with HTTP 200 (PROTOCOL §1).

@@ -127,6 +127,9 @@ func (m *Manager) Login(ctx context.Context, userID, password, addr string) (str
 	m.lock.succeed(userID, addr)
 	tok := platform.Token{Value: platform.NewID(), UserID: userID, IssuedAt: now, LastSeen: now}
 	err = m.store.Update(ctx, func(tx platform.Tx) error {
+		if err := m.closeGap(tx, userID, now); err != nil {
+			return err
+		}
 		if err := tx.PutToken(tok); err != nil {
 			return err
 		}
@@ -241,6 +244,21 @@ func (m *Manager) Heartbeat(ctx context.Context, value string) (time.Time, error
 	}
 	m.remember(value, userID, now, now)
 	return now, nil
+}
+
+// closeGap records the offline spell of an account whose tokens all
+// expired since the last sweep, so the history has no hole when it logs in
+// again before the sweeper noticed.
+func (m *Manager) closeGap(tx platform.Tx, userID string, now time.Time) error {
+	acct, err := tx.Account(userID)
+	if err != nil || !acct.Online {
+		return err
+	}
+	last, err := tx.LastSeen(userID)
+	if err != nil || last.IsZero() || now.Sub(last) <= m.cfg.TTL() {
+		return err
+	}
+	return setState(tx, userID, false, last.Add(m.cfg.TTL()), "timeout")
 }
 
 // markOnline records the account, and each of its parks, as online when
