@@ -23,9 +23,10 @@ type Store interface {
 // matches. Writers in a View transaction fail, and so does any use of a Tx
 // after its fn returned. Rules every store enforces (internal/storetest):
 //   - Tokens, parks, pictures and liveness events need their account;
-//     entrances, records, vacancy and verifications need their park: a
-//     write that breaks this fails with KindInvalid. Warnings and history
-//     may name no park.
+//     entrances, records, vacancy, verifications and reservations need
+//     their park: a write that breaks this fails with KindInvalid.
+//     Warnings and history may name no park; reservation events and
+//     dispatches need no stored reservation.
 //   - A park keeps its IsvParkID: PutPark with another id for the same
 //     (UserID, ParkCode), or an id of another park, fails with KindConflict.
 //   - A limit of 0 or less means all. LivenessHistory returns the latest
@@ -89,4 +90,7 @@ type Tx interface {
 	Warnings(isvParkID string, limit int) ([]Warning, error)
 	PutVerification(v Verification) error // insert or replace by (IsvParkID, Hour)
 	Verifications(isvParkID string, from, to time.Time) ([]Verification, error)
+
+	// Reservations, the downlink queue, booking API keys and the blacklist.
+	ReservationTx
 }

@@ -10,10 +10,10 @@
 //
 // The schema is created and upgraded by numbered SQL files embedded in the
 // binary, applied by Open. It enforces references: tokens, parks, pictures
-// and liveness events need their account; entrances, records, vacancy and
-// verifications need their park. A write that breaks one fails with
-// platform.KindInvalid; a write that takes a unique key already holding
-// another object fails with platform.KindConflict.
+// and liveness events need their account; entrances, records, vacancy,
+// verifications and reservations need their park. A write that breaks one
+// fails with platform.KindInvalid; a write that takes a unique key already
+// holding another object fails with platform.KindConflict.
 package sqlite
 
 import (

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -60,19 +61,100 @@ func TestUpdateIsDurableAcrossReopen(t *testing.T) {
 }
 
 func TestMigrationsApplyOnce(t *testing.T) {
+	ms, err := migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := ms[len(ms)-1].version
 	path := filepath.Join(t.TempDir(), "parkd.db")
 	for range 2 {
 		s := openAt(t, path, Options{})
 		v, err := s.Version(t.Context())
-		if err != nil || v != 1 {
-			t.Fatalf("Version() = %d, %v; want 1", v, err)
+		if err != nil || v != last {
+			t.Fatalf("Version() = %d, %v; want %d", v, err, last)
 		}
 		var rows int
-		if err := s.r.QueryRow("SELECT COUNT(*) FROM schema_version").Scan(&rows); err != nil || rows != 1 {
-			t.Fatalf("schema_version holds %d rows (%v), want 1", rows, err)
+		if err := s.r.QueryRow("SELECT COUNT(*) FROM schema_version").Scan(&rows); err != nil || rows != len(ms) {
+			t.Fatalf("schema_version holds %d rows (%v), want %d", rows, err, len(ms))
 		}
 		if err := s.Close(); err != nil {
 			t.Fatal(err)
+		}
+	}
+}
+
+func TestWaitSeqGrowsAcrossReopen(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "parkd.db")
+	next := func(s *Store) int64 {
+		t.Helper()
+		var n int64
+		if err := s.Update(t.Context(), func(tx platform.Tx) (err error) { n, err = tx.NextWaitSeq(); return err }); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	s := openAt(t, path, Options{})
+	next(s)
+	before := next(s)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = openAt(t, path, Options{})
+	if after := next(s); after <= before {
+		t.Errorf("NextWaitSeq after reopen = %d, want more than %d", after, before)
+	}
+}
+
+// TestReservationQueriesUseIndexes checks that the reservation queries
+// that run often, or on large tables, are served by an index and not by
+// a scan of the table.
+func TestReservationQueriesUseIndexes(t *testing.T) {
+	s := openTemp(t, Options{})
+	queries := map[string]struct {
+		query string
+		args  []any
+		index string
+	}{
+		"ReservationsByPlate": {"SELECT book_code FROM reservations WHERE plate_no = ? ORDER BY created_at DESC, book_code",
+			[]any{"x"}, "reservations_plate"},
+		"Waitlist": {"SELECT book_code FROM reservations WHERE isv_park_id = ? AND state = ? ORDER BY wait_seq, book_code",
+			[]any{"p", "waitlisted"}, "reservations_waitlist"},
+		"ParkReservations": {"SELECT book_code FROM reservations WHERE isv_park_id = ? AND book_time >= ? AND book_time < ? ORDER BY book_time, book_code",
+			[]any{"p", 0, 1}, "reservations_park_book_time"},
+		"NoShows": {"SELECT COUNT(*) FROM reservations WHERE plate_no = ? AND no_show = 1 AND updated_at >= ?",
+			[]any{"x", 0}, "reservations_no_shows"},
+		"RecordByBookCode enter": {"SELECT id FROM enter_records WHERE isv_park_id = ? AND book_code = ? AND book_code <> '' ORDER BY at DESC, received_at DESC, id DESC LIMIT 1",
+			[]any{"p", "b"}, "enter_records_book_code"},
+		"RecordByBookCode exit": {"SELECT id FROM exit_records WHERE isv_park_id = ? AND book_code = ? AND book_code <> '' ORDER BY at DESC, received_at DESC, id DESC LIMIT 1",
+			[]any{"p", "b"}, "exit_records_book_code"},
+		"DueDispatches": {"SELECT id FROM dispatches WHERE next_at <= ? ORDER BY next_at, created_at, id",
+			[]any{0}, "dispatches_next_at"},
+		"DispatchesFor": {"SELECT id FROM dispatches WHERE book_code = ? ORDER BY created_at, id",
+			[]any{"b"}, "dispatches_book_code"},
+		"ReservationEvents": {"SELECT seq FROM reservation_events WHERE book_code = ? ORDER BY at, seq",
+			[]any{"b"}, "reservation_events_book_code"},
+		"ReservationsToExpire over": {"SELECT book_code FROM reservations WHERE state IN (?, ?) AND over_time <= ?",
+			[]any{"pending", "waitlisted", 0}, "reservations_state_over_time"},
+		"ReservationsToExpire hold": {"SELECT book_code FROM reservations WHERE state = ? AND hold_until <= ?",
+			[]any{"confirmed", 0}, "reservations_state_hold_until"},
+	}
+	for name, q := range queries {
+		rows, err := s.r.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+q.query, q.args...)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		var plan string
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			plan += detail + "; "
+		}
+		rows.Close()
+		if !strings.Contains(plan, q.index) {
+			t.Errorf("%s: plan %q does not use %s", name, plan, q.index)
 		}
 	}
 }
@@ -95,6 +177,9 @@ func TestReferencesAreEnforced(t *testing.T) {
 		},
 		"record of an unknown park": func(tx platform.Tx) error {
 			return tx.PutRecord(platform.KindEnter, platform.Record{IsvParkID: "nopark", ID: "r1"})
+		},
+		"reservation of an unknown park": func(tx platform.Tx) error {
+			return tx.PutReservation(platform.Reservation{BookCode: "b1", IsvParkID: "nopark", State: platform.ReservationPending})
 		},
 	}
 	for name, fn := range writes {

@@ -65,6 +65,14 @@ func testNotFound(t *testing.T, s platform.Store) {
 		"Record exit": func(tx platform.Tx) error { _, err := tx.Record(platform.KindExit, p1, "r9"); return err },
 		"Picture":     func(tx platform.Tx) error { _, err := tx.Picture(u1, code1, "pic9"); return err },
 		"Vacancy":     func(tx platform.Tx) error { _, err := tx.Vacancy(p1); return err },
+		"Reservation": func(tx platform.Tx) error { _, err := tx.Reservation("b9"); return err },
+		"Dispatch":    func(tx platform.Tx) error { _, err := tx.Dispatch("d9"); return err },
+		"APIKey":      func(tx platform.Tx) error { _, err := tx.APIKey("k9"); return err },
+		"Blacklisted": func(tx platform.Tx) error { _, err := tx.Blacklisted("粤B9"); return err },
+		"RecordByBookCode": func(tx platform.Tx) error {
+			_, err := tx.RecordByBookCode(platform.KindEnter, p1, "bk9")
+			return err
+		},
 	}
 	for name, fn := range getters {
 		err := s.View(t.Context(), fn)

@@ -20,6 +20,11 @@
 // newest first); a limit of 0 or less means no limit, and a limit keeps
 // the latest items; a park keeps its IsvParkID (KindConflict otherwise);
 // a Tx refuses use after its function returned, and writes in View.
+// For reservations (platform.ReservationTx) it also checks that an order
+// needs its park (KindInvalid otherwise), that every list is ordered as
+// documented there down to its ties, that NextWaitSeq grows strictly
+// across transactions and past stored WaitSeqs, and that deleting a
+// missing dispatch or blacklist entry is not found.
 package storetest
 
 import (
@@ -57,7 +62,8 @@ type testCase struct {
 func cases() []testCase {
 	var all []testCase
 	for _, group := range [][]testCase{
-		accountCases(), tokenCases(), parkCases(), recordCases(), qualityCases(), txCases(),
+		accountCases(), tokenCases(), parkCases(), recordCases(), qualityCases(),
+		reservationCases(), txCases(),
 	} {
 		all = append(all, group...)
 	}

@@ -23,6 +23,11 @@ func txCases() []testCase {
 
 func testViewRejectsWrites(t *testing.T, s platform.Store) {
 	seed(t, s)
+	// Something for the deletes to remove.
+	putDispatches(t, s, newDispatch("d1", "b1", 1, 1))
+	update(t, s, func(tx platform.Tx) error {
+		return tx.PutBlacklist(platform.BlacklistEntry{PlateNo: "粤B1", Until: at(60), At: at(1)})
+	})
 	writes := map[string]func(tx platform.Tx) error{
 		"PutAccount":      func(tx platform.Tx) error { return tx.PutAccount(newAccount("u9")) },
 		"SetAccountState": func(tx platform.Tx) error { return tx.SetAccountState(platform.LivenessEvent{UserID: u1, At: at(1)}) },
@@ -33,6 +38,20 @@ func testViewRejectsWrites(t *testing.T, s platform.Store) {
 			return tx.AddWarning(platform.Warning{IsvParkID: p1, Kind: "k", At: at(1)})
 		},
 		"PutVacancy": func(tx platform.Tx) error { return tx.PutVacancy(newVacancy(p1, 1, 1)) },
+		"PutReservation": func(tx platform.Tx) error {
+			return tx.PutReservation(newReservation("b9", p1, "粤B9", 1))
+		},
+		"NextWaitSeq": func(tx platform.Tx) error { _, err := tx.NextWaitSeq(); return err },
+		"AddReservationEvent": func(tx platform.Tx) error {
+			return tx.AddReservationEvent(platform.ReservationEvent{BookCode: "b9", At: at(1), To: platform.ReservationPending})
+		},
+		"PutDispatch":    func(tx platform.Tx) error { return tx.PutDispatch(newDispatch("d9", "b9", 1, 1)) },
+		"DeleteDispatch": func(tx platform.Tx) error { return tx.DeleteDispatch("d1") },
+		"PutAPIKey":      func(tx platform.Tx) error { return tx.PutAPIKey(platform.APIKey{ID: "k9", CreatedAt: at(1)}) },
+		"PutBlacklist": func(tx platform.Tx) error {
+			return tx.PutBlacklist(platform.BlacklistEntry{PlateNo: "粤B9", At: at(1)})
+		},
+		"DeleteBlacklist": func(tx platform.Tx) error { return tx.DeleteBlacklist("粤B1") },
 	}
 	for name, write := range writes {
 		err := s.View(t.Context(), write)
@@ -46,6 +65,27 @@ func testViewRejectsWrites(t *testing.T, s platform.Store) {
 		}
 		if _, err := tx.Record(platform.KindEnter, p1, "r9"); !platform.IsNotFound(err) {
 			t.Errorf("record written in a View: %v", err)
+		}
+		if _, err := tx.Reservation("b9"); !platform.IsNotFound(err) {
+			t.Errorf("reservation written in a View: %v", err)
+		}
+		if evs, err := tx.ReservationEvents("b9"); err != nil || len(evs) != 0 {
+			t.Errorf("reservation events written in a View: %v, %v", evs, err)
+		}
+		if _, err := tx.Dispatch("d1"); err != nil {
+			t.Errorf("dispatch deleted in a View: %v", err)
+		}
+		if _, err := tx.Dispatch("d9"); !platform.IsNotFound(err) {
+			t.Errorf("dispatch written in a View: %v", err)
+		}
+		if _, err := tx.APIKey("k9"); !platform.IsNotFound(err) {
+			t.Errorf("API key written in a View: %v", err)
+		}
+		if _, err := tx.Blacklisted("粤B1"); err != nil {
+			t.Errorf("blacklist entry deleted in a View: %v", err)
+		}
+		if _, err := tx.Blacklisted("粤B9"); !platform.IsNotFound(err) {
+			t.Errorf("blacklist entry written in a View: %v", err)
 		}
 		return nil
 	})
