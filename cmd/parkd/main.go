@@ -4,6 +4,9 @@
 //	parkd account add     --data DIR --user-id ID --password PLAINTEXT [--callback URL --callback-token TOKEN]
 //	parkd account list    --data DIR
 //	parkd account disable --data DIR --user-id ID
+//	parkd apikey add      --data DIR --name NAME
+//	parkd apikey list     --data DIR
+//	parkd apikey disable  --data DIR --id ID
 //
 // Every flag of serve also has a PARKD_* environment variable (see
 // README.md); a flag wins over the variable.
@@ -32,6 +35,9 @@ const usage = `usage:
   parkd account add --data DIR --user-id ID --password PLAINTEXT [--callback URL --callback-token TOKEN]
   parkd account list --data DIR
   parkd account disable --data DIR --user-id ID
+  parkd apikey add --data DIR --name NAME
+  parkd apikey list --data DIR
+  parkd apikey disable --data DIR --id ID
 Run "parkd serve -h" for the flags of serve.`
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -46,6 +52,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("account needs add, list or disable\n%s", usage)
 		}
 		return account(ctx, args[1], args[2:], stdout)
+	case "apikey":
+		if len(args) < 2 {
+			return fmt.Errorf("apikey needs add, list or disable\n%s", usage)
+		}
+		return apikey(ctx, args[1], args[2:], stdout)
 	case "help", "-h", "--help":
 		fmt.Fprintln(stdout, usage)
 		return nil

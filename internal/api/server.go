@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/parkd/parkd/internal/platform"
+	"github.com/parkd/parkd/internal/reservation"
 	"github.com/parkd/parkd/internal/session"
 	"github.com/parkd/parkd/internal/uplink"
 	"github.com/parkd/parkd/protocol"
@@ -28,8 +29,10 @@ const (
 type Server struct {
 	Sessions *session.Manager
 	Uplink   *uplink.Service
-	Now      platform.Clock
-	Log      *slog.Logger
+	// Reservations serves the booking API; nil leaves it out.
+	Reservations *reservation.Service
+	Now          platform.Clock
+	Log          *slog.Logger
 	// MaxBody bounds a JSON request body (default 1 MiB); over it is code 2.
 	MaxBody int64
 	// MaxItems bounds the items of one request (default 100); over it is 4.
@@ -54,6 +57,9 @@ func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST "+protocol.PathPrefix+"{code}", s.serveUplink)
 	mux.HandleFunc("/dataReceive/", s.serveUnknown)
+	if s.Reservations != nil {
+		s.routeBooking(mux)
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))

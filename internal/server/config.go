@@ -2,10 +2,12 @@ package server
 
 import (
 	"fmt"
+	"net/http"
 	"os"
 	"strconv"
 	"time"
 
+	"github.com/parkd/parkd/internal/reservation"
 	"github.com/parkd/parkd/protocol"
 )
 
@@ -32,6 +34,15 @@ type Config struct {
 	LogLevel string // PARKD_LOG_LEVEL: debug, info (default), warn, error
 	// Regions are the accepted area codes (appendix F, Shenzhen, by default).
 	Regions protocol.Regions
+	// Reservation sets the reservation rules; PARKD_NOSHOW_LIMIT sets
+	// its NoShowLimit (-1 turns the blacklist rule off).
+	Reservation reservation.Config
+	// DownlinkClient carries the calls to parking systems (nil: a client
+	// with the reservation SendTimeout). Tests give one that trusts them.
+	DownlinkClient *http.Client
+	// NoBackground keeps the liveness sweeper and the reservation engine
+	// from running on timers; tests with a manual clock drive them.
+	NoBackground bool
 }
 
 // FromEnv fills the fields that are zero from PARKD_* environment
@@ -71,6 +82,13 @@ func (c *Config) FromEnv() error {
 			}
 			*d.dst = x
 		}
+	}
+	if v := os.Getenv("PARKD_NOSHOW_LIMIT"); v != "" {
+		x, err := strconv.Atoi(v)
+		if err != nil {
+			return fmt.Errorf("PARKD_NOSHOW_LIMIT: %w", err)
+		}
+		c.Reservation.NoShowLimit = x
 	}
 	if v := os.Getenv("PARKD_MAX_ITEMS"); v != "" {
 		x, err := strconv.Atoi(v)

@@ -19,6 +19,7 @@ import (
 	"github.com/parkd/parkd/internal/api"
 	"github.com/parkd/parkd/internal/blob"
 	"github.com/parkd/parkd/internal/platform"
+	"github.com/parkd/parkd/internal/reservation"
 	"github.com/parkd/parkd/internal/session"
 	"github.com/parkd/parkd/internal/sqlite"
 	"github.com/parkd/parkd/internal/uplink"
@@ -31,8 +32,10 @@ type Server struct {
 	Blobs    blob.Store
 	Sessions *session.Manager
 	Uplink   *uplink.Service
-	API      *api.Server
-	Log      *slog.Logger
+	// Reservations runs bookings, the downlink queue and the waitlist.
+	Reservations *reservation.Service
+	API          *api.Server
+	Log          *slog.Logger
 
 	http   *http.Server
 	ln     net.Listener
@@ -61,8 +64,10 @@ func New(cfg Config, now platform.Clock, log *slog.Logger) (*Server, error) {
 	}
 	s := &Server{Config: cfg, Store: store, Blobs: blobs, Log: log}
 	s.Sessions = session.New(store, now, session.Config{HeartbeatInterval: cfg.HeartbeatInterval}, log)
-	s.Uplink = &uplink.Service{Store: store, Blobs: blobs, Now: now, Log: log, Regions: cfg.Regions, StrictPictures: cfg.StrictPictures}
-	s.API = &api.Server{Sessions: s.Sessions, Uplink: s.Uplink, Now: now, Log: log,
+	s.Reservations = reservation.New(store, now, cfg.Reservation, cfg.DownlinkClient, log)
+	s.Uplink = &uplink.Service{Store: store, Blobs: blobs, Now: now, Log: log, Regions: cfg.Regions,
+		StrictPictures: cfg.StrictPictures, Reservations: s.Reservations}
+	s.API = &api.Server{Sessions: s.Sessions, Uplink: s.Uplink, Reservations: s.Reservations, Now: now, Log: log,
 		MaxBody: cfg.MaxBody, MaxItems: cfg.MaxItems, Window: cfg.Window}
 	return s, nil
 }
@@ -84,7 +89,8 @@ func syncMode(s string) string {
 }
 
 // Start listens on Config.Addr and serves in the background, with the
-// liveness sweeper running every heartbeat interval.
+// liveness sweeper and the reservation engine (downlink queue, expiry)
+// running unless Config.NoBackground.
 func (s *Server) Start() error {
 	ln, err := net.Listen("tcp", s.Config.Addr)
 	if err != nil {
@@ -110,7 +116,13 @@ func (s *Server) Start() error {
 	s.ln = ln
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
-	s.wg.Add(2)
+	s.wg.Add(3)
+	go func() {
+		defer s.wg.Done()
+		if !s.Config.NoBackground {
+			s.Reservations.Run(ctx)
+		}
+	}()
 	go func() {
 		defer s.wg.Done()
 		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -119,7 +131,9 @@ func (s *Server) Start() error {
 	}()
 	go func() {
 		defer s.wg.Done()
-		s.Sessions.Run(ctx)
+		if !s.Config.NoBackground {
+			s.Sessions.Run(ctx)
+		}
 	}()
 	s.Log.Info("parkd listening", "addr", ln.Addr().String(), "tls", !s.Config.PlainHTTP, "data", s.Config.DataDir)
 	return nil

@@ -1,0 +1,97 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
+
+	"github.com/parkd/parkd/internal/api"
+	"github.com/parkd/parkd/internal/platform"
+	"github.com/parkd/parkd/internal/server"
+	"github.com/parkd/parkd/protocol"
+)
+
+// apikey runs the operator's commands for booking API keys: the city's
+// app back end authenticates with one (Authorization: Bearer ID.SECRET).
+func apikey(ctx context.Context, verb string, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("apikey "+verb, flag.ContinueOnError)
+	var cfg server.Config
+	if err := cfg.FromEnv(); err != nil {
+		return err
+	}
+	fs.StringVar(&cfg.DataDir, "data", orDefault(cfg.DataDir, "data"), "data folder (PARKD_DATA)")
+	name := fs.String("name", "", "who the key is for")
+	id := fs.String("id", "", "key id (the part before the dot)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	store, err := server.OpenStore(cfg)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	switch verb {
+	case "add":
+		if *name == "" {
+			return fmt.Errorf("--name is required")
+		}
+		k, secret := api.NewAPIKey(*name, time.Now())
+		if err := store.Update(ctx, func(tx platform.Tx) error { return tx.PutAPIKey(k) }); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "API key for %s (shown once; send as Authorization: Bearer KEY):\n%s\n", *name, secret)
+		return nil
+	case "list":
+		return listKeys(ctx, store, stdout)
+	case "disable":
+		return disableKey(ctx, store, *id, stdout)
+	}
+	return fmt.Errorf("unknown apikey command %q\n%s", verb, usage)
+}
+
+func listKeys(ctx context.Context, store platform.Store, stdout io.Writer) error {
+	var keys []platform.APIKey
+	err := store.View(ctx, func(tx platform.Tx) error {
+		var err error
+		keys, err = tx.APIKeys()
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tNAME\tSTATE\tCREATED")
+	for _, k := range keys {
+		state := "enabled"
+		if k.Disabled {
+			state = "disabled"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", k.ID, k.Name, state, k.CreatedAt.In(protocol.CST).Format(protocol.DateTimeLayout))
+	}
+	return tw.Flush()
+}
+
+func disableKey(ctx context.Context, store platform.Store, id string, stdout io.Writer) error {
+	if id == "" {
+		return fmt.Errorf("--id is required")
+	}
+	err := store.Update(ctx, func(tx platform.Tx) error {
+		k, err := tx.APIKey(id)
+		if platform.IsNotFound(err) {
+			return fmt.Errorf("no API key %s", id)
+		}
+		if err != nil {
+			return err
+		}
+		k.Disabled = true
+		return tx.PutAPIKey(k)
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "API key %s disabled\n", id)
+	return nil
+}
