@@ -16,19 +16,24 @@ import (
 func (s *Service) EnterRecord(ctx context.Context, userID string, items []protocol.EnterRecord) ([]protocol.RecordResponse, error) {
 	now := s.Now()
 	out := make([]protocol.RecordResponse, len(items))
+	recs := make([]platform.Record, len(items))
+	for i, it := range items {
+		it.PlateNo = protocol.NormalizePlate(it.PlateNo)
+		recs[i] = platform.Record{ID: it.ID, PlateNo: it.PlateNo, Time: it.EnterTime.Time(),
+			BookCode: it.BookCode, Payload: mustJSON(it), ReceivedAt: now}
+		out[i] = protocol.RecordResponse{ID: it.ID}
+	}
 	err := s.Store.Update(ctx, func(tx platform.Tx) error {
 		for i, it := range items {
-			p, err := parkOf(tx, userID, it.ParkCode, i)
+			p, err := s.parkRef(tx, userID, it.ParkCode, i)
 			if err != nil {
 				return err
 			}
-			it.PlateNo = protocol.NormalizePlate(it.PlateNo)
-			rec := platform.Record{IsvParkID: p.IsvParkID, ID: it.ID, PlateNo: it.PlateNo, Time: it.EnterTime.Time(),
-				BookCode: it.BookCode, Payload: mustJSON(it), ReceivedAt: now}
+			rec := recs[i]
+			rec.IsvParkID = p.IsvParkID
 			if err := s.putEnter(tx, p, rec, i); err != nil {
 				return err
 			}
-			out[i] = protocol.RecordResponse{ID: it.ID}
 		}
 		return nil
 	})
@@ -70,19 +75,24 @@ func (s *Service) putEnter(tx platform.Tx, p platform.Park, rec platform.Record,
 func (s *Service) ExitRecord(ctx context.Context, userID string, items []protocol.ExitRecord) ([]protocol.RecordResponse, error) {
 	now := s.Now()
 	out := make([]protocol.RecordResponse, len(items))
+	recs := make([]platform.Record, len(items))
+	for i, it := range items {
+		it.PlateNo = protocol.NormalizePlate(it.PlateNo)
+		recs[i] = platform.Record{ID: it.ID, PlateNo: it.PlateNo, Time: it.LeaveTime.Time(),
+			BookCode: it.BookCode, Payload: mustJSON(it), ReceivedAt: now}
+		out[i] = protocol.RecordResponse{ID: it.ID}
+	}
 	err := s.Store.Update(ctx, func(tx platform.Tx) error {
 		for i, it := range items {
-			p, err := parkOf(tx, userID, it.ParkCode, i)
+			p, err := s.parkRef(tx, userID, it.ParkCode, i)
 			if err != nil {
 				return err
 			}
-			it.PlateNo = protocol.NormalizePlate(it.PlateNo)
-			rec := platform.Record{IsvParkID: p.IsvParkID, ID: it.ID, PlateNo: it.PlateNo, Time: it.LeaveTime.Time(),
-				BookCode: it.BookCode, Payload: mustJSON(it), ReceivedAt: now}
+			rec := recs[i]
+			rec.IsvParkID = p.IsvParkID
 			if err := s.putExit(tx, p, rec, i); err != nil {
 				return err
 			}
-			out[i] = protocol.RecordResponse{ID: it.ID}
 		}
 		return nil
 	})

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/parkd/parkd/internal/blob"
@@ -31,6 +32,8 @@ type Service struct {
 	// Reservations, when set, is told of records, vacancy and replenish
 	// queries inside the same transaction (PROTOCOL §9, §6.5.1 f).
 	Reservations ReservationHooks
+
+	parkIDs sync.Map // userID+"\x00"+parkCode -> isvParkId (ids never change)
 }
 
 // ReservationHooks is what the reservation engine needs to see of the
@@ -58,6 +61,23 @@ func parkOf(tx platform.Tx, userID, parkCode string, i int) (platform.Park, erro
 		return p, platform.FieldErrorf(platform.KindParkNotFound, field(i, "parkCode"), "(%s is not a park of this account)", parkCode)
 	}
 	return p, err
+}
+
+// parkRef returns the caller's park with only its keys filled in (the
+// records need no more), from a cache: a park's isvParkId never changes
+// and parks are never deleted, so a cached id stays right. A miss reads
+// the store inside tx.
+func (s *Service) parkRef(tx platform.Tx, userID, parkCode string, i int) (platform.Park, error) {
+	key := userID + "\x00" + parkCode
+	if id, ok := s.parkIDs.Load(key); ok {
+		return platform.Park{IsvParkID: id.(string), UserID: userID, ParkCode: parkCode}, nil
+	}
+	p, err := parkOf(tx, userID, parkCode, i)
+	if err != nil {
+		return p, err
+	}
+	s.parkIDs.Store(key, p.IsvParkID)
+	return platform.Park{IsvParkID: p.IsvParkID, UserID: userID, ParkCode: parkCode}, nil
 }
 
 // mustJSON marshals a validated protocol item; it cannot fail.
