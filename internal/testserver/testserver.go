@@ -24,17 +24,26 @@ import (
 	"github.com/parkd/parkd/protocol"
 )
 
-// Clock is a manual clock: it moves only when told.
+// Clock is a manual clock: it moves only when told. A clock from
+// RealClock follows the wall clock instead, for measurements.
 type Clock struct {
-	mu sync.Mutex
-	t  time.Time
+	mu   sync.Mutex
+	t    time.Time
+	real bool
 }
+
+// RealClock returns a clock that reads the wall clock; Advance and Set
+// panic on it.
+func RealClock() *Clock { return &Clock{real: true} }
 
 // NewClock returns a clock stopped at t.
 func NewClock(t time.Time) *Clock { return &Clock{t: t} }
 
 // Now returns the clock's time.
 func (c *Clock) Now() time.Time {
+	if c.real {
+		return time.Now()
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.t
@@ -42,6 +51,9 @@ func (c *Clock) Now() time.Time {
 
 // Advance moves the clock forward by d.
 func (c *Clock) Advance(d time.Duration) {
+	if c.real {
+		panic("testserver: Advance on a real clock")
+	}
 	c.mu.Lock()
 	c.t = c.t.Add(d)
 	c.mu.Unlock()
@@ -49,6 +61,9 @@ func (c *Clock) Advance(d time.Duration) {
 
 // Set moves the clock to t.
 func (c *Clock) Set(t time.Time) {
+	if c.real {
+		panic("testserver: Set on a real clock")
+	}
 	c.mu.Lock()
 	c.t = t
 	c.mu.Unlock()
