@@ -242,7 +242,8 @@ func stateError(r platform.Reservation) error {
 }
 
 // Change alters an open order (pending, waitlisted or confirmed) and sends
-// it down again with operateType 2 (PROTOCOL §8). The park cannot change.
+// it down again: with operateType 2 when the lot may hold it (PROTOCOL §8),
+// else as a new order. The park cannot change.
 func (s *Service) Change(ctx context.Context, clientID, bookCode string, b Booking) (platform.Reservation, error) {
 	if err := b.Validate(); err != nil {
 		return platform.Reservation{}, err
@@ -261,7 +262,7 @@ func (s *Service) Change(ctx context.Context, clientID, bookCode string, b Booki
 		if !open {
 			return stateError(r)
 		}
-		seen := r.State != platform.ReservationPending || delivered(tx, r.BookCode)
+		seen := lotMayHold(tx, r)
 		s.fill(&r, b)
 		if err := s.checkTimes(r, now); err != nil {
 			return err
@@ -303,7 +304,7 @@ func (s *Service) Cancel(ctx context.Context, clientID, bookCode string) (platfo
 		if !open {
 			return stateError(r)
 		}
-		tell := r.State == platform.ReservationConfirmed || r.State == platform.ReservationPending && delivered(tx, r.BookCode)
+		tell := lotMayHold(tx, r)
 		if err := dropDispatches(tx, r.BookCode, opReserve, opChange); err != nil {
 			return err
 		}

@@ -61,18 +61,26 @@ func dropDispatches(tx platform.Tx, bookCode string, ops ...string) error {
 }
 
 // delivered reports whether the lot may have received a pending order:
-// some attempt was made, or nothing is queued any more.
+// some attempt was made, a change is queued (only an order the lot has
+// seen is sent as a change), or nothing is queued any more.
 func delivered(tx platform.Tx, bookCode string) bool {
 	ds, err := tx.DispatchesFor(bookCode)
 	if err != nil {
 		return true
 	}
 	for _, d := range ds {
-		if (d.Op == opReserve || d.Op == opChange) && d.Attempts == 0 {
+		if d.Op == opReserve && d.Attempts == 0 {
 			return false
 		}
 	}
 	return true
+}
+
+// lotMayHold reports whether the lot may hold an open order: it confirmed
+// it, or it may have received it while pending. A waitlisted order was
+// refused (1501), so the lot does not hold it.
+func lotMayHold(tx platform.Tx, r platform.Reservation) bool {
+	return r.State == platform.ReservationConfirmed || r.State == platform.ReservationPending && delivered(tx, r.BookCode)
 }
 
 // dispatchLoop claims due dispatches and sends them, up to Workers at a

@@ -3,15 +3,17 @@ package reservation
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/parkd/parkd/internal/platform"
 )
 
 // Entered marks an order arrived when the lot reports an entry carrying
-// its bookCode (PROTOCOL §9). A bookCode that names no order of the park,
-// or an order that cannot arrive, is stored with the record and flagged,
-// never rejected.
+// its bookCode (PROTOCOL §9), also one expired as a no-show when the
+// enterTime lies before bookTime + obligatTime (the record came late). A
+// bookCode that names no order of the park, or an order that cannot
+// arrive, is stored with the record and flagged, never rejected.
 func (s *Service) Entered(tx platform.Tx, p platform.Park, rec platform.Record) error {
 	if rec.BookCode == "" {
 		return nil
@@ -29,6 +31,16 @@ func (s *Service) Entered(tx platform.Tx, p platform.Park, rec platform.Record) 
 		return transition(tx, r, platform.ReservationArrived, rec.ReceivedAt, "entry "+rec.ID)
 	case platform.ReservationArrived:
 		return nil
+	case platform.ReservationExpired:
+		if r.NoShow && rec.Time.Before(r.HoldUntil) {
+			// The car came in time; the lot reported it late. Not a
+			// no-show, and the lot must not be told to cancel.
+			r.NoShow, r.EnterID = false, rec.ID
+			if err := dropDispatches(tx, r.BookCode, opCancel); err != nil {
+				return err
+			}
+			return transition(tx, r, platform.ReservationArrived, rec.ReceivedAt, "entry "+rec.ID+", reported after the no-show expiry")
+		}
 	}
 	return flag(tx, p, rec, fmt.Sprintf("entry %s cites reservation %s, which is %s", rec.ID, r.BookCode, r.State))
 }
@@ -92,6 +104,9 @@ func (s *Service) Vacancy(tx platform.Tx, p platform.Park, v platform.Vacancy) e
 	if err != nil || len(wait) == 0 {
 		return err
 	}
+	// Oldest order first: orders sent down together join the waitlist in
+	// the order the lot's answers come back, not the order they were booked.
+	slices.SortStableFunc(wait, func(a, b platform.Reservation) int { return a.CreatedAt.Compare(b.CreatedAt) })
 	inFlight, err := s.pendingOf(tx, p, v.At)
 	if err != nil {
 		return err

@@ -48,7 +48,8 @@ func needsReplenish(tx platform.Tx, r platform.Reservation, lists []platform.Ver
 	if err != nil && !platform.IsNotFound(err) {
 		return false, err
 	}
-	if len(lists) == 0 {
+	// No list, or none taken since the entry: nothing to be absent from.
+	if len(lists) == 0 || lists[len(lists)-1].At.Before(entry.Time) {
 		return false, nil
 	}
 	return !contains(lists[len(lists)-1].PlateList, r.PlateNo), nil
