@@ -1,0 +1,174 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/parkd/parkd/internal/platform"
+	"github.com/parkd/parkd/internal/sim"
+	"github.com/parkd/parkd/internal/testserver"
+	"github.com/parkd/parkd/protocol"
+)
+
+const (
+	user     = "szpark001"
+	password = "Parking@2024"
+)
+
+// syncBuffer is a bytes.Buffer safe for a writer and a reader at once.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// startParkd starts a real parkd over HTTPS with its self-signed
+// certificate and the test account.
+func startParkd(t *testing.T) *testserver.Server {
+	t.Helper()
+	ts := testserver.Start(t, testserver.Options{})
+	ts.AddAccount(t, user, password)
+	return ts
+}
+
+func TestRunFillsThePlatform(t *testing.T) {
+	ts := startParkd(t)
+	var out, errb syncBuffer
+	code := run(context.Background(), []string{"--url", ts.URL, "--user-id", user, "--password", password,
+		"--ca", filepath.Join(ts.Config.DataDir, "tls", "cert.pem"), "--lots", "2", "--rate", "10", "--speed", "3600",
+		"--duration", "2s", "--seed", "1", "--start", "2024-01-01 08:00:00", "--progress", "500ms",
+		"--dir", t.TempDir(), "--no-sync"}, &out, &errb)
+	if code != exitOK {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out.String(), errb.String())
+	}
+	for _, want := range []string{"parksim summary:", "enterRecord", "outbox: empty at the end", "records:"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("summary lacks %q:\n%s", want, out.String())
+		}
+	}
+	if !regexp.MustCompile(`\] sim 2024-01-01 \d\d:\d\d:\d\d \| lots 2 \| inside \d+ \| queued \d+ acked \d+ rejected 0 \| outbox \d+ \| [\d.]+ req/s`).MatchString(errb.String()) {
+		t.Errorf("no progress line on stderr:\n%s", errb.String())
+	}
+	err := ts.Store.View(context.Background(), func(tx platform.Tx) error {
+		parks, err := tx.ParksOf(user)
+		if err != nil {
+			return err
+		}
+		if len(parks) != 2 || parks[0].ParkCode != sim.ParkCode(user, 1) && parks[1].ParkCode != sim.ParkCode(user, 1) {
+			t.Errorf("platform parks %+v", parks)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestInterruptFlushesAndServesReservations(t *testing.T) {
+	ts := startParkd(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out, errb syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"--url", ts.URL, "--user-id", user, "--password", password, "--insecure",
+			"--lots", "10", "--rate", "5", "--speed", "600", "--duration", "0", "--dir", t.TempDir(), "--no-sync",
+			"--listen", "127.0.0.1:0", "--callback-token", "downlink-token"}, &out, &errb)
+	}()
+	urlRE := regexp.MustCompile(`--callback (http://\S+) --callback-token downlink-token`)
+	var base string
+	for deadline := time.Now().Add(10 * time.Second); base == "" && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if m := urlRE.FindStringSubmatch(errb.String()); m != nil {
+			base = m[1]
+		}
+	}
+	if base == "" {
+		t.Fatalf("no callback URL printed:\n%s", errb.String())
+	}
+	for deadline := time.Now().Add(20 * time.Second); !strings.Contains(errb.String(), "parksim: 10 lots of"); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the run did not start:\n%s", errb.String())
+		}
+	}
+	// A reservation for every lot: the reservable ones hold a space (0),
+	// the others have none (1501).
+	answers := map[protocol.Code]int{}
+	for i := 1; i <= 10; i++ {
+		r := protocol.Reservation{ParkCode: sim.ParkCode(user, i), BookCode: fmt.Sprintf("book%028d", i),
+			PlateNo: fmt.Sprintf("粤B%05d", 12340+i), BookTime: protocol.NewDateTime(time.Now().Add(time.Hour)),
+			OverTime: protocol.NewDateTime(time.Now().Add(3 * time.Hour)), ObligatTime: 30, OperateType: protocol.OperateBook}
+		answers[postReservation(t, base, r).Code]++
+	}
+	if answers[protocol.CodeOK] == 0 || answers[protocol.CodeNoReservable] == 0 || answers[protocol.CodeOK]+answers[protocol.CodeNoReservable] != 10 {
+		t.Errorf("answers by code %v: want some 0 and some 1501", answers)
+	}
+	time.Sleep(time.Second)
+	cancel() // as SIGINT does
+	select {
+	case code := <-done:
+		if code != exitOK {
+			t.Fatalf("exit %d\n%s\n%s", code, out.String(), errb.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("no exit 30 s after the interrupt")
+	}
+	if !strings.Contains(errb.String(), "stopping: no new vehicles") || !strings.Contains(out.String(), "reservations:") ||
+		!strings.Contains(out.String(), "outbox: empty at the end") {
+		t.Errorf("stdout:\n%s\nstderr:\n%s", out.String(), errb.String())
+	}
+}
+
+func postReservation(t *testing.T, base string, r protocol.Reservation) protocol.Response {
+	t.Helper()
+	data, _ := json.Marshal([]protocol.Reservation{r})
+	body, _ := json.Marshal(protocol.Request{Timestamp: time.Now().UnixMilli(), Sign: protocol.Sign(data), Version: protocol.Version, Data: data})
+	req, _ := http.NewRequest(http.MethodPost, base+protocol.ReservationCode.Path(), bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "downlink-token")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out protocol.Response
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestUsageErrors(t *testing.T) {
+	for _, args := range [][]string{
+		{},
+		{"--url", "http://x", "--user-id", "u"},
+		{"--url", "http://x", "--user-id", "u", "--password", "p", "--bad-data", "2"},
+		{"--url", "http://x", "--user-id", "u", "--password", "p", "--listen", ":0"},
+		{"--url", "http://x", "--user-id", "u", "--password", "p", "--start", "tomorrow"},
+		{"--url", "http://x", "--user-id", "u", "--password", "p", "stray"},
+	} {
+		var out, errb bytes.Buffer
+		if code := run(context.Background(), args, &out, &errb); code != exitUsage || errb.Len() == 0 {
+			t.Errorf("%q: exit %d, stderr %q", args, code, errb.String())
+		}
+	}
+}
