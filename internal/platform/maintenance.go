@@ -3,7 +3,7 @@ package platform
 import "time"
 
 // MaintenanceTx is what a transaction can do to run a platform of several
-// instances on one database (leases, park locks) and to keep it small
+// instances on one database (leases, locks) and to keep it small
 // (retention). Every store implements it.
 type MaintenanceTx interface {
 	// AcquireLease takes or renews the lease name for holder until until:
@@ -15,10 +15,11 @@ type MaintenanceTx interface {
 	AcquireLease(name, holder string, now, until time.Time) (bool, error)
 	// ReleaseLease gives a lease up if holder has it.
 	ReleaseLease(name, holder string) error
-	// LockPark serialises the transactions that change one park's
-	// reservations (waitlist promotion, bookings) until this transaction
-	// ends. A store whose writes are already serial may do nothing.
-	LockPark(isvParkID string) error
+	// Lock serialises the write transactions that lock the same key until
+	// this transaction ends: "park:"+isvParkId around a park's waitlist,
+	// "plate:"+plateNo around a plate's bookings. A store whose writes are
+	// already serial may do nothing.
+	Lock(key string) error
 
 	// PurgeVacancySeries, PurgeHistory, PurgeWarnings and
 	// PurgeVerifications delete up to limit rows older than before and
