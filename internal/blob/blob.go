@@ -19,6 +19,8 @@ type Store interface {
 	Put(ctx context.Context, data []byte) (string, error)
 	// Get returns the bytes stored under key.
 	Get(ctx context.Context, key string) ([]byte, error)
+	// Delete removes the blob under key; a missing blob is not an error.
+	Delete(ctx context.Context, key string) error
 }
 
 // Key returns the content address of data.
@@ -86,6 +88,18 @@ func (s *FS) Get(ctx context.Context, key string) ([]byte, error) {
 		return nil, fmt.Errorf("blob %s: %w", key, fs.ErrNotExist)
 	}
 	return b, err
+}
+
+// Delete implements Store.
+func (s *FS) Delete(ctx context.Context, key string) error {
+	if len(key) != 64 {
+		return fmt.Errorf("blob: bad key %q", key)
+	}
+	err := os.Remove(s.path(key))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	return err
 }
 
 func syncDir(dir string) error {
