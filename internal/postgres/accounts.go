@@ -1,0 +1,116 @@
+package postgres
+
+import (
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/parkd/parkd/internal/platform"
+)
+
+// Accounts, their liveness history and their tokens.
+
+const accountCols = `user_id, password_hash, callback_url, callback_token, disabled,
+	created_at, online, state_since`
+
+func scanAccount(s pgx.Row) (a platform.Account, err error) {
+	err = s.Scan(&a.UserID, &a.PasswordHash, &a.CallbackURL, &a.CallbackToken, &a.Disabled,
+		asTime(&a.CreatedAt), &a.Online, asTime(&a.StateSince))
+	return a, err
+}
+
+// Account returns the account userID.
+func (t *tx) Account(userID string) (platform.Account, error) {
+	return getOne(t, scanAccount, "SELECT "+accountCols+" FROM accounts WHERE user_id = $1", userID)
+}
+
+// PutAccount inserts a or replaces the account with its UserID.
+func (t *tx) PutAccount(a platform.Account) error {
+	_, err := t.exec(`INSERT INTO accounts (`+accountCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+		ON CONFLICT (user_id) DO UPDATE SET password_hash = excluded.password_hash,
+			callback_url = excluded.callback_url, callback_token = excluded.callback_token,
+			disabled = excluded.disabled, created_at = excluded.created_at,
+			online = excluded.online, state_since = excluded.state_since`,
+		a.UserID, a.PasswordHash, a.CallbackURL, a.CallbackToken, a.Disabled,
+		ms(a.CreatedAt), a.Online, ms(a.StateSince))
+	return wrap("put account", err)
+}
+
+// Accounts returns every account by user id.
+func (t *tx) Accounts() ([]platform.Account, error) {
+	return getAll(t, scanAccount, "SELECT "+accountCols+" FROM accounts ORDER BY user_id")
+}
+
+// SetAccountState sets the account's Online and StateSince from e and
+// appends e to its history; ErrNotFound when the account does not exist.
+func (t *tx) SetAccountState(e platform.LivenessEvent) error {
+	err := t.execOne("UPDATE accounts SET online = $1, state_since = $2 WHERE user_id = $3",
+		e.Online, ms(e.At), e.UserID)
+	if err != nil {
+		return wrap("set account state", err)
+	}
+	return t.AddLivenessEvent(e)
+}
+
+// AddLivenessEvent appends e to the account's liveness history.
+func (t *tx) AddLivenessEvent(e platform.LivenessEvent) error {
+	_, err := t.exec(`INSERT INTO liveness_events (user_id, isv_park_id, online, at, cause)
+		VALUES ($1, $2, $3, $4, $5)`, e.UserID, e.IsvParkID, e.Online, ms(e.At), e.Cause)
+	return wrap("add liveness event", err)
+}
+
+const eventCols = "user_id, isv_park_id, online, at, cause"
+
+func scanEvent(s pgx.Row) (e platform.LivenessEvent, err error) {
+	err = s.Scan(&e.UserID, &e.IsvParkID, &e.Online, asTime(&e.At), &e.Cause)
+	return e, err
+}
+
+// LivenessHistory returns the account's events (its own and its parks'),
+// oldest first: the latest limit of them when limit > 0, else all.
+func (t *tx) LivenessHistory(userID string, limit int) ([]platform.LivenessEvent, error) {
+	return getAll(t, scanEvent, `SELECT `+eventCols+` FROM (
+			SELECT seq, `+eventCols+` FROM liveness_events WHERE user_id = $1
+			ORDER BY at DESC, seq DESC LIMIT $2
+		) AS latest ORDER BY at, seq`, userID, limitArg(limit))
+}
+
+const tokenCols = "value, user_id, issued_at, last_seen"
+
+func scanToken(s pgx.Row) (k platform.Token, err error) {
+	err = s.Scan(&k.Value, &k.UserID, asTime(&k.IssuedAt), asTime(&k.LastSeen))
+	return k, err
+}
+
+// PutToken inserts k or replaces the token with its Value.
+func (t *tx) PutToken(k platform.Token) error {
+	_, err := t.exec(`INSERT INTO tokens (`+tokenCols+`) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (value) DO UPDATE SET user_id = excluded.user_id,
+			issued_at = excluded.issued_at, last_seen = excluded.last_seen`,
+		k.Value, k.UserID, ms(k.IssuedAt), ms(k.LastSeen))
+	return wrap("put token", err)
+}
+
+// Token returns the token value.
+func (t *tx) Token(value string) (platform.Token, error) {
+	return getOne(t, scanToken, "SELECT "+tokenCols+" FROM tokens WHERE value = $1", value)
+}
+
+// TouchToken sets the token's LastSeen to at; ErrNotFound when there is no
+// such token.
+func (t *tx) TouchToken(value string, at time.Time) error {
+	err := t.execOne("UPDATE tokens SET last_seen = $1 WHERE value = $2", ms(at), value)
+	return wrap("touch token", err)
+}
+
+// LastSeen returns the latest LastSeen of the account's tokens, or the
+// zero time when it has none.
+func (t *tx) LastSeen(userID string) (time.Time, error) {
+	return getOne(t, scanMaybeTime, "SELECT MAX(last_seen) FROM tokens WHERE user_id = $1", userID)
+}
+
+// DeleteTokensBefore removes the tokens last seen before at and returns
+// how many it removed.
+func (t *tx) DeleteTokensBefore(at time.Time) (int, error) {
+	n, err := t.exec("DELETE FROM tokens WHERE last_seen < $1", ms(at))
+	return int(n), wrap("delete tokens", err)
+}
