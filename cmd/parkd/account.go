@@ -24,6 +24,7 @@ func account(ctx context.Context, verb string, args []string, stdout io.Writer) 
 		return err
 	}
 	fs.StringVar(&cfg.DataDir, "data", orDefault(cfg.DataDir, "data"), "data folder (PARKD_DATA)")
+	fs.StringVar(&cfg.DB, "db", cfg.DB, "store: a postgres:// DSN, or sqlite (default) (PARKD_DB)")
 	userID := fs.String("user-id", "", "account id (table 2 userId, at most 32 characters)")
 	password := fs.String("password", "", "plaintext password; only a hash of its SM3 digest is kept")
 	callback := fs.String("callback", "", "base URL of the parking system's downlink receiver")

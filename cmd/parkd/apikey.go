@@ -23,6 +23,7 @@ func apikey(ctx context.Context, verb string, args []string, stdout io.Writer) e
 		return err
 	}
 	fs.StringVar(&cfg.DataDir, "data", orDefault(cfg.DataDir, "data"), "data folder (PARKD_DATA)")
+	fs.StringVar(&cfg.DB, "db", cfg.DB, "store: a postgres:// DSN, or sqlite (default) (PARKD_DB)")
 	name := fs.String("name", "", "who the key is for")
 	id := fs.String("id", "", "key id (the part before the dot)")
 	if err := fs.Parse(args); err != nil {

@@ -4,6 +4,7 @@
 //	parkd account add     --data DIR --user-id ID --password PLAINTEXT [--callback URL --callback-token TOKEN]
 //	parkd account list    --data DIR
 //	parkd account disable --data DIR --user-id ID
+//	parkd migrate         [--data DIR | --db DSN]
 //	parkd apikey add      --data DIR --name NAME
 //	parkd apikey list     --data DIR
 //	parkd apikey disable  --data DIR --id ID
@@ -31,10 +32,11 @@ func main() {
 }
 
 const usage = `usage:
-  parkd serve [--addr HOST:PORT] [--data DIR] [--plain-http] [flags]
+  parkd serve [--addr HOST:PORT] [--data DIR] [--db postgres://...] [--plain-http] [flags]
   parkd account add --data DIR --user-id ID --password PLAINTEXT [--callback URL --callback-token TOKEN]
   parkd account list --data DIR
   parkd account disable --data DIR --user-id ID
+  parkd migrate [--data DIR | --db postgres://...]
   parkd apikey add --data DIR --name NAME
   parkd apikey list --data DIR
   parkd apikey disable --data DIR --id ID
@@ -52,6 +54,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("account needs add, list or disable\n%s", usage)
 		}
 		return account(ctx, args[1], args[2:], stdout)
+	case "migrate":
+		return migrate(ctx, args[1:], stdout)
 	case "apikey":
 		if len(args) < 2 {
 			return fmt.Errorf("apikey needs add, list or disable\n%s", usage)

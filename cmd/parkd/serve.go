@@ -22,6 +22,8 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	fs.StringVar(&cfg.Addr, "addr", orDefault(cfg.Addr, server.DefaultAddr), "listen address (PARKD_ADDR)")
 	fs.StringVar(&cfg.DataDir, "data", orDefault(cfg.DataDir, "data"), "data folder: database, pictures, TLS certificate (PARKD_DATA)")
+	fs.StringVar(&cfg.DB, "db", cfg.DB, "store: a postgres:// DSN, or sqlite (default) for DATA/parkd.db (PARKD_DB)")
+	fs.StringVar(&cfg.Pictures, "pictures", cfg.Pictures, "picture folder, shared by all instances (PARKD_PICTURES, default DATA/pictures)")
 	fs.BoolVar(&cfg.PlainHTTP, "plain-http", cfg.PlainHTTP, "serve plain HTTP, e.g. behind a TLS-terminating proxy (PARKD_PLAIN_HTTP)")
 	fs.StringVar(&cfg.TLSCert, "tls-cert", cfg.TLSCert, "certificate file; default a self-signed one in DATA/tls (PARKD_TLS_CERT)")
 	fs.StringVar(&cfg.TLSKey, "tls-key", cfg.TLSKey, "key file (PARKD_TLS_KEY)")

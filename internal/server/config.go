@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strconv"
 	"time"
 
@@ -22,6 +23,12 @@ type Config struct {
 	PlainHTTP bool   // PARKD_PLAIN_HTTP: serve HTTP, for use behind a TLS proxy
 	TLSCert   string // PARKD_TLS_CERT; with TLSKey, else a self-signed pair in DataDir/tls
 	TLSKey    string // PARKD_TLS_KEY
+	// DB selects the store: a postgres:// DSN, or empty (or "sqlite") for
+	// the SQLite database in DataDir (PARKD_DB).
+	DB string
+	// Pictures is the folder of picture files (PARKD_PICTURES, default
+	// DataDir/pictures). Several instances share one folder.
+	Pictures string
 
 	HeartbeatInterval time.Duration // PARKD_HEARTBEAT_INTERVAL, default 30s
 	Window            time.Duration // PARKD_TIMESTAMP_WINDOW, default 10m
@@ -57,6 +64,8 @@ func (c *Config) FromEnv() error {
 	str(&c.DataDir, "PARKD_DATA")
 	str(&c.TLSCert, "PARKD_TLS_CERT")
 	str(&c.TLSKey, "PARKD_TLS_KEY")
+	str(&c.DB, "PARKD_DB")
+	str(&c.Pictures, "PARKD_PICTURES")
 	str(&c.Sync, "PARKD_SYNC")
 	str(&c.LogLevel, "PARKD_LOG_LEVEL")
 	for _, b := range []struct {
@@ -113,6 +122,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.DataDir == "" {
 		c.DataDir = "data"
+	}
+	if c.Pictures == "" {
+		c.Pictures = filepath.Join(c.DataDir, "pictures")
 	}
 	if c.Sync == "" {
 		c.Sync = "full"

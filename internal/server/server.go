@@ -13,12 +13,14 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/parkd/parkd/internal/api"
 	"github.com/parkd/parkd/internal/blob"
 	"github.com/parkd/parkd/internal/platform"
+	"github.com/parkd/parkd/internal/postgres"
 	"github.com/parkd/parkd/internal/reservation"
 	"github.com/parkd/parkd/internal/session"
 	"github.com/parkd/parkd/internal/sqlite"
@@ -57,7 +59,7 @@ func New(cfg Config, now platform.Clock, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	blobs, err := blob.NewFS(filepath.Join(cfg.DataDir, "pictures"))
+	blobs, err := blob.NewFS(cfg.Pictures)
 	if err != nil {
 		store.Close()
 		return nil, err
@@ -72,9 +74,25 @@ func New(cfg Config, now platform.Clock, log *slog.Logger) (*Server, error) {
 	return s, nil
 }
 
-// OpenStore opens the SQLite database of cfg's data folder.
-func OpenStore(cfg Config) (*sqlite.Store, error) {
+// Store is a platform.Store that reports its schema version.
+type Store interface {
+	platform.Store
+	Version(ctx context.Context) (int, error)
+}
+
+// OpenStore opens the store of cfg: PostgreSQL when cfg.DB is a
+// postgres:// (or postgresql://) DSN, else the SQLite database of the data
+// folder. Either applies its pending migrations.
+func OpenStore(cfg Config) (Store, error) {
 	cfg = cfg.withDefaults()
+	if strings.HasPrefix(cfg.DB, "postgres://") || strings.HasPrefix(cfg.DB, "postgresql://") {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		return postgres.Open(ctx, cfg.DB, postgres.Options{})
+	}
+	if cfg.DB != "" && cfg.DB != "sqlite" {
+		return nil, fmt.Errorf("--db must be a postgres:// DSN or sqlite, not %q", cfg.DB)
+	}
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return nil, err
 	}
