@@ -93,4 +93,6 @@ type Tx interface {
 
 	// Reservations, the downlink queue, booking API keys and the blacklist.
 	ReservationTx
+	// Leases, locks and retention.
+	MaintenanceTx
 }

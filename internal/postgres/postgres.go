@@ -14,7 +14,11 @@
 // order; a due dispatch, then its claim) is protected from a concurrent
 // twin by a unique key (the twin's insert then fails with KindConflict),
 // not by Update: a twin that writes the same row waits for the first
-// transaction to commit and then overwrites its row.
+// transaction to commit and then overwrites its row. Where no key can
+// tell, the caller takes Tx.Lock on a key of what it checks (a park, a
+// plate) first: a transaction-level advisory lock, so the twin waits for
+// the first to end and then reads what it committed. Leases (AcquireLease)
+// let one instance of several run a job alone.
 //
 // The schema is created and upgraded by numbered SQL files embedded in
 // the binary (the same numbers as the SQLite store's), applied by Open in
@@ -32,14 +36,19 @@
 // documents, INSERT ... ON CONFLICT (key) DO UPDATE with a named conflict
 // target, identity columns and one sequence. The places where such a
 // database may differ are:
-//   - pg_advisory_xact_lock, which serialises migrations: older
-//     CockroachDB releases lack it or make it a no-op (recent ones lock),
-//     and YugabyteDB has advisory locks only in recent releases; without
-//     it, concurrent first starts must be avoided;
+//   - pg_advisory_xact_lock, which serialises migrations and is what
+//     Tx.Lock takes (on hashtextextended of its key): older CockroachDB
+//     releases lack it or make it a no-op (recent ones lock), and
+//     YugabyteDB has advisory locks only in recent releases; without it,
+//     concurrent first starts must be avoided, and Lock does not
+//     serialise;
 //   - DDL inside the migration transaction, which CockroachDB runs with
 //     restrictions (schema changes are not fully transactional there);
 //   - ON CONFLICT ... DO UPDATE ... WHERE in PutPark, whose zero rows
-//     changed tell a park id taken by another park;
+//     changed tell a park id taken by another park, and in AcquireLease,
+//     whose zero rows changed tell a lease held by another;
+//   - DELETE ... WHERE (key) IN (SELECT key ... ORDER BY ... LIMIT n) in
+//     the purges, PostgreSQL having no DELETE ... LIMIT;
 //   - the identity columns that order history, liveness events, warnings
 //     and reservation events by insertion, and the wait_seq sequence:
 //     distributed databases may cache sequence values per node, so values

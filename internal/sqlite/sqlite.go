@@ -8,6 +8,11 @@
 // once the commit holding its writes has returned. Reads (View) run on a
 // small pool of read-only connections that see the last committed state.
 //
+// Update functions thus run one after another, inside transactions that
+// hold the file's write lock from their start (BEGIN IMMEDIATE, which
+// holds off even another process), so Tx.Lock has nothing to do: it only
+// fails where a write would.
+//
 // The schema is created and upgraded by numbered SQL files embedded in the
 // binary, applied by Open. It enforces references: tokens, parks, pictures
 // and liveness events need their account; entrances, records, vacancy,

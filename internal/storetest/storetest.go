@@ -24,7 +24,15 @@
 // needs its park (KindInvalid otherwise), that every list is ordered as
 // documented there down to its ties, that NextWaitSeq grows strictly
 // across transactions and past stored WaitSeqs, and that deleting a
-// missing dispatch or blacklist entry is not found.
+// missing dispatch or blacklist entry is not found. For maintenance
+// (platform.MaintenanceTx) it checks that a lease is free at the end of
+// its term (until == now included) and at once when released, that a
+// renewal moves the term either way, that Lock keeps concurrent
+// read-modify-writes from losing any, that purges go by time (the At of
+// reports, warnings and verifications, the ChangedAt of history) over all
+// parks and delete the oldest first, that OldPictures orders ties by key,
+// that deleting a missing picture is not found, and that every
+// maintenance write, Lock included, fails in a View.
 package storetest
 
 import (
@@ -63,7 +71,7 @@ func cases() []testCase {
 	var all []testCase
 	for _, group := range [][]testCase{
 		accountCases(), tokenCases(), parkCases(), recordCases(), qualityCases(),
-		reservationCases(), txCases(),
+		reservationCases(), maintenanceCases(), txCases(),
 	} {
 		all = append(all, group...)
 	}
