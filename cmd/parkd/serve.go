@@ -32,6 +32,10 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.IntVar(&cfg.MaxItems, "max-items", cfg.MaxItems, "most items in one request (PARKD_MAX_ITEMS, default 100)")
 	fs.Int64Var(&cfg.MaxBody, "max-body", cfg.MaxBody, "largest JSON body in bytes (PARKD_MAX_BODY, default 1048576)")
 	fs.BoolVar(&cfg.StrictPictures, "strict-pictures", cfg.StrictPictures, "reject pictures under 100 KB with 1007 (PARKD_STRICT_PICTURES)")
+	fs.DurationVar(&cfg.Retention.SeriesAge, "retain-series", cfg.Retention.SeriesAge, "keep vacancy series, warnings and verifications this long; 0 keeps all (PARKD_RETAIN_SERIES)")
+	fs.DurationVar(&cfg.Retention.HistoryAge, "retain-history", cfg.Retention.HistoryAge, "keep change history this long; 0 keeps all (PARKD_RETAIN_HISTORY)")
+	fs.DurationVar(&cfg.Retention.PictureAge, "retain-pictures", cfg.Retention.PictureAge, "keep pictures this long; 0 keeps all (PARKD_RETAIN_PICTURES)")
+	fs.DurationVar(&cfg.LeaseTTL, "lease-ttl", cfg.LeaseTTL, "lease of background jobs among instances (PARKD_LEASE_TTL, default 15s)")
 	fs.StringVar(&cfg.Sync, "sync", orDefault(cfg.Sync, "full"), "commit durability: full or normal (PARKD_SYNC)")
 	fs.StringVar(&cfg.LogLevel, "log-level", orDefault(cfg.LogLevel, "info"), "debug, info, warn or error (PARKD_LOG_LEVEL)")
 	if err := fs.Parse(args); err != nil {

@@ -123,6 +123,10 @@ func (s *Service) Create(ctx context.Context, clientID string, b Booking) (platf
 		if err := s.checkTimes(r, now); err != nil {
 			return err
 		}
+		// Two bookings of one plate on two instances must not both pass.
+		if err := tx.Lock("plate:" + r.PlateNo); err != nil {
+			return err
+		}
 		if err := s.checkPlate(tx, r.PlateNo, "", now); err != nil {
 			return err
 		}
@@ -265,6 +269,9 @@ func (s *Service) Change(ctx context.Context, clientID, bookCode string, b Booki
 		seen := lotMayHold(tx, r)
 		s.fill(&r, b)
 		if err := s.checkTimes(r, now); err != nil {
+			return err
+		}
+		if err := tx.Lock("plate:" + r.PlateNo); err != nil {
 			return err
 		}
 		if err := s.checkPlate(tx, r.PlateNo, r.BookCode, now); err != nil {

@@ -124,6 +124,10 @@ func (s *Service) claim(ctx context.Context, n int) ([]platform.Dispatch, error)
 	now := s.now()
 	var out []platform.Dispatch
 	err := s.store.Update(ctx, func(tx platform.Tx) error {
+		// Claims are serialised so that no dispatch is taken twice.
+		if err := tx.Lock("dispatch-claim"); err != nil {
+			return err
+		}
 		due, err := tx.DueDispatches(now, n)
 		if err != nil {
 			return err

@@ -100,6 +100,10 @@ func (s *Service) Vacancy(tx platform.Tx, p platform.Park, v platform.Vacancy) e
 	if v.UnusedReservableStalls <= 0 {
 		return nil
 	}
+	// Two reports of one park on two instances must not promote twice.
+	if err := tx.Lock("park:" + p.IsvParkID); err != nil {
+		return err
+	}
 	wait, err := tx.Waitlist(p.IsvParkID)
 	if err != nil || len(wait) == 0 {
 		return err

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/parkd/parkd/internal/reservation"
+	"github.com/parkd/parkd/internal/retention"
 	"github.com/parkd/parkd/protocol"
 )
 
@@ -47,6 +48,14 @@ type Config struct {
 	// DownlinkClient carries the calls to parking systems (nil: a client
 	// with the reservation SendTimeout). Tests give one that trusts them.
 	DownlinkClient *http.Client
+	// Retention sets how long time series, history and pictures are kept
+	// (PARKD_RETAIN_SERIES, PARKD_RETAIN_HISTORY, PARKD_RETAIN_PICTURES;
+	// zero keeps everything).
+	Retention retention.Config
+	// LeaseTTL is how long a background job's lease lasts unrenewed, so
+	// how soon another instance takes over a dead one's jobs
+	// (PARKD_LEASE_TTL, default 15s).
+	LeaseTTL time.Duration
 	// NoBackground keeps the liveness sweeper and the reservation engine
 	// from running on timers; tests with a manual clock drive them.
 	NoBackground bool
@@ -83,7 +92,9 @@ func (c *Config) FromEnv() error {
 	for _, d := range []struct {
 		dst  *time.Duration
 		name string
-	}{{&c.HeartbeatInterval, "PARKD_HEARTBEAT_INTERVAL"}, {&c.Window, "PARKD_TIMESTAMP_WINDOW"}} {
+	}{{&c.HeartbeatInterval, "PARKD_HEARTBEAT_INTERVAL"}, {&c.Window, "PARKD_TIMESTAMP_WINDOW"},
+		{&c.Retention.SeriesAge, "PARKD_RETAIN_SERIES"}, {&c.Retention.HistoryAge, "PARKD_RETAIN_HISTORY"},
+		{&c.Retention.PictureAge, "PARKD_RETAIN_PICTURES"}, {&c.LeaseTTL, "PARKD_LEASE_TTL"}} {
 		if v := os.Getenv(d.name); v != "" {
 			x, err := time.ParseDuration(v)
 			if err != nil {

@@ -19,9 +19,11 @@ import (
 
 	"github.com/parkd/parkd/internal/api"
 	"github.com/parkd/parkd/internal/blob"
+	"github.com/parkd/parkd/internal/lease"
 	"github.com/parkd/parkd/internal/platform"
 	"github.com/parkd/parkd/internal/postgres"
 	"github.com/parkd/parkd/internal/reservation"
+	"github.com/parkd/parkd/internal/retention"
 	"github.com/parkd/parkd/internal/session"
 	"github.com/parkd/parkd/internal/sqlite"
 	"github.com/parkd/parkd/internal/uplink"
@@ -36,8 +38,12 @@ type Server struct {
 	Uplink   *uplink.Service
 	// Reservations runs bookings, the downlink queue and the waitlist.
 	Reservations *reservation.Service
-	API          *api.Server
-	Log          *slog.Logger
+	// Retention purges old data under its lease.
+	Retention *retention.Purger
+	API       *api.Server
+	// Holder names this instance in the leases it takes.
+	Holder string
+	Log    *slog.Logger
 
 	http   *http.Server
 	ln     net.Listener
@@ -66,6 +72,8 @@ func New(cfg Config, now platform.Clock, log *slog.Logger) (*Server, error) {
 	}
 	s := &Server{Config: cfg, Store: store, Blobs: blobs, Log: log}
 	s.Sessions = session.New(store, now, session.Config{HeartbeatInterval: cfg.HeartbeatInterval}, log)
+	s.Holder = lease.Holder()
+	s.Retention = &retention.Purger{Store: store, Blobs: blobs, Cfg: cfg.Retention, Now: now, Log: log}
 	s.Reservations = reservation.New(store, now, cfg.Reservation, cfg.DownlinkClient, log)
 	s.Uplink = &uplink.Service{Store: store, Blobs: blobs, Now: now, Log: log, Regions: cfg.Regions,
 		StrictPictures: cfg.StrictPictures, Reservations: s.Reservations}
@@ -106,9 +114,10 @@ func syncMode(s string) string {
 	return "FULL"
 }
 
-// Start listens on Config.Addr and serves in the background, with the
-// liveness sweeper and the reservation engine (downlink queue, expiry)
-// running unless Config.NoBackground.
+// Start listens on Config.Addr and serves in the background. Unless
+// Config.NoBackground, the liveness sweeper, the reservation engine
+// (downlink queue, expiry) and retention run too, each on whichever
+// instance holds its lease.
 func (s *Server) Start() error {
 	ln, err := net.Listen("tcp", s.Config.Addr)
 	if err != nil {
@@ -134,27 +143,31 @@ func (s *Server) Start() error {
 	s.ln = ln
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
-	s.wg.Add(3)
-	go func() {
-		defer s.wg.Done()
-		if !s.Config.NoBackground {
-			s.Reservations.Run(ctx)
-		}
-	}()
+	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
 		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.Log.Error("serve", "err", err)
 		}
 	}()
-	go func() {
-		defer s.wg.Done()
-		if !s.Config.NoBackground {
-			s.Sessions.Run(ctx)
-		}
-	}()
+	if !s.Config.NoBackground {
+		s.runUnderLease(ctx, "liveness", s.Sessions.Run)
+		s.runUnderLease(ctx, "reservations", s.Reservations.Run)
+		s.runUnderLease(ctx, "retention", s.Retention.Run)
+	}
 	s.Log.Info("parkd listening", "addr", ln.Addr().String(), "tls", !s.Config.PlainHTTP, "data", s.Config.DataDir)
 	return nil
+}
+
+// runUnderLease runs job in the background on whichever instance holds
+// the lease name (one instance at a time across a shared database).
+func (s *Server) runUnderLease(ctx context.Context, name string, job func(context.Context)) {
+	r := &lease.Runner{Store: s.Store, Name: name, Holder: s.Holder, TTL: s.Config.LeaseTTL, Now: time.Now, Log: s.Log}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		r.Run(ctx, job)
+	}()
 }
 
 // Addr returns the address the server listens on.

@@ -36,6 +36,10 @@ func (s *Service) ParkInfo(ctx context.Context, userID string, items []protocol.
 
 func putPark(tx platform.Tx, userID string, it protocol.ParkInfo, now time.Time) (string, error) {
 	payload := mustJSON(it)
+	// Two first reports of one park on two instances must not both insert.
+	if err := tx.Lock("park-code:" + userID + "\x00" + it.ParkCode); err != nil {
+		return "", err
+	}
 	old, err := tx.Park(userID, it.ParkCode)
 	isNew := platform.IsNotFound(err)
 	if err != nil && !isNew {
