@@ -4,9 +4,17 @@
 // sent through the client SDK's durable outbox, and, with --listen, the
 // reservation downlink answered from the lots' own vacancy.
 //
+// With --api-key (a key from `parkd apikey add`) it is also the city's
+// app back end: its users book spaces in the reservable lots through the
+// platform's booking API (--book-rate per second), change (--change-share)
+// or cancel (--cancel-share) some of them, and the lots, reached through
+// --listen, hold a space and let the reserved vehicle in with the bookCode
+// around bookTime. At the end every order's state is read back.
+//
 //	parksim --url URL --user-id ID --password PW [--lots N] [--rate R] [--duration D]
 //	        [--seed S] [--speed X] [--bad-data P] [--insecure] [--ca FILE] [--dir DIR]
 //	        [--listen ADDR --callback-token T]
+//	        [--api-key KEY [--book-rate R] [--change-share P] [--cancel-share P]]
 //
 // A progress line goes to stderr every few seconds, and a summary to
 // stdout at the end: records queued, acknowledged and refused per
@@ -14,7 +22,9 @@
 // rates achieved. On SIGINT or SIGTERM it stops letting vehicles in,
 // flushes the outbox (for at most --flush-timeout; a second signal quits
 // at once, leaving the rest in the outbox directory) and prints the
-// summary. The password may also come from PARKSIM_PASSWORD.
+// summary, with the bookings made, refused by code, changed and cancelled,
+// and the orders' final states. The password may also come from
+// PARKSIM_PASSWORD, the API key from PARKSIM_API_KEY.
 //
 // The exit status is 0 when everything queued was acknowledged or set
 // aside, 1 when the run failed or items were left over, and 2 for a usage
@@ -64,6 +74,7 @@ const usage = `usage:
   parksim --url URL --user-id ID --password PW [--lots N] [--rate R] [--duration D]
           [--seed S] [--speed X] [--bad-data P] [--insecure] [--ca FILE] [--dir DIR]
           [--listen ADDR --callback-token T]
+          [--api-key KEY [--book-rate R] [--change-share P] [--cancel-share P]]
 Run "parksim -h" for every flag.`
 
 // options are the command's flags.
@@ -106,6 +117,10 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.DurationVar(&c.ProgressEvery, "progress", 5*time.Second, "interval of the progress lines on stderr")
 	fs.StringVar(&o.listen, "listen", "", "serve the reservation downlink on this address, e.g. :9090")
 	fs.StringVar(&o.callbackToken, "callback-token", "", "downlink token the platform sends (required with --listen)")
+	fs.StringVar(&c.APIKey, "api-key", "", "booking API key ID.SECRET (parkd apikey add; or PARKSIM_API_KEY): also book, change and cancel reservations as the city's app back end")
+	fs.Float64Var(&c.BookRate, "book-rate", 0.2, "bookings per real second across the reservable lots (with --api-key)")
+	fs.Float64Var(&c.ChangeShare, "change-share", 0.1, "share of bookings whose bookTime is later changed (with --api-key)")
+	fs.Float64Var(&c.CancelShare, "cancel-share", 0.1, "share of bookings later cancelled (with --api-key)")
 	fs.StringVar(&o.logLevel, "log-level", "error", "level of the SDK's logs on stderr: debug, info, warn (every rejection) or error")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -116,6 +131,9 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	if c.Password == "" {
 		c.Password = os.Getenv("PARKSIM_PASSWORD")
 	}
+	if c.APIKey == "" {
+		c.APIKey = os.Getenv("PARKSIM_API_KEY")
+	}
 	if c.URL == "" || c.UserID == "" || c.Password == "" {
 		return nil, errors.New("--url, --user-id and --password are required")
 	}
@@ -124,6 +142,12 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	}
 	if c.BadData < 0 || c.BadData > 1 {
 		return nil, errors.New("--bad-data must be between 0 and 1")
+	}
+	if c.BookRate < 0 || c.ChangeShare < 0 || c.ChangeShare > 1 || c.CancelShare < 0 || c.CancelShare > 1 {
+		return nil, errors.New("--book-rate must not be negative, --change-share and --cancel-share between 0 and 1")
+	}
+	if c.APIKey != "" && c.BookRate == 0 {
+		return nil, errors.New("--book-rate must be positive with --api-key")
 	}
 	if o.listen != "" && o.callbackToken == "" {
 		return nil, errors.New("--listen needs --callback-token")
@@ -178,6 +202,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		defer srv.Close()
 		fmt.Fprintf(stderr, "parksim: reservation downlink at %s; provision it with\n  parkd account add --data DIR --user-id %s --password PW --callback %s --callback-token %s\n",
 			url, o.cfg.UserID, url, o.callbackToken)
+	} else if o.cfg.APIKey != "" {
+		fmt.Fprintln(stderr, "parksim: --api-key without --listen: the lots hold only orders the platform can send to a downlink served elsewhere")
 	}
 	sum, err := s.Run(ctx)
 	if err != nil {

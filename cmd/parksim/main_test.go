@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"path/filepath"
 	"regexp"
@@ -13,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parkd/parkd/internal/api"
 	"github.com/parkd/parkd/internal/platform"
 	"github.com/parkd/parkd/internal/sim"
 	"github.com/parkd/parkd/internal/testserver"
@@ -157,6 +159,76 @@ func postReservation(t *testing.T, base string, r protocol.Reservation) protocol
 	return out
 }
 
+// TestBookingThroughTheAPI runs the command as the vendor and the app
+// back end at once: the key comes from PARKSIM_API_KEY, the platform
+// (HTTPS, its own certificate via --ca) sends the orders to --listen, and
+// the summary's bookings match the platform's orders.
+func TestBookingThroughTheAPI(t *testing.T) {
+	ts := testserver.Start(t, testserver.Options{Clock: testserver.RealClock()})
+	ts.AddAccount(t, user, password)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // parksim listens there
+	key, secret := api.NewAPIKey("parksim", time.Now())
+	err = ts.Store.Update(context.Background(), func(tx platform.Tx) error {
+		a, err := tx.Account(user)
+		if err != nil {
+			return err
+		}
+		a.CallbackURL, a.CallbackToken = "http://"+addr, "downlink-token"
+		if err := tx.PutAccount(a); err != nil {
+			return err
+		}
+		return tx.PutAPIKey(key)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PARKSIM_API_KEY", secret)
+	var out, errb syncBuffer
+	code := run(context.Background(), []string{"--url", ts.URL, "--user-id", user, "--password", password,
+		"--ca", filepath.Join(ts.Config.DataDir, "tls", "cert.pem"), "--lots", "10", "--rate", "2", "--speed", "1800",
+		"--duration", "9s", "--seed", "4", "--progress", "2s", "--dir", t.TempDir(), "--no-sync",
+		"--listen", addr, "--callback-token", "downlink-token", "--book-rate", "2", "--change-share", "0.3", "--cancel-share", "0.3"}, &out, &errb)
+	if code != exitOK {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out.String(), errb.String())
+	}
+	m := regexp.MustCompile(`bookings \(app back end\): \d+ tried \(asked 2/s\), (\d+) booked`).FindStringSubmatch(out.String())
+	if m == nil || m[1] == "0" {
+		t.Fatalf("no bookings in the summary:\n%s", out.String())
+	}
+	if !strings.Contains(out.String(), "orders at the end (") {
+		t.Errorf("summary lacks the orders' final states:\n%s", out.String())
+	}
+	if !regexp.MustCompile(`req/s \| booked \d+ refused \d+ changed \d+ cancelled \d+`).MatchString(errb.String()) {
+		t.Errorf("no booking counts in the progress lines:\n%s", errb.String())
+	}
+	orders := 0
+	err = ts.Store.View(context.Background(), func(tx platform.Tx) error {
+		for i := 1; i <= 10; i++ {
+			p, err := tx.Park(user, sim.ParkCode(user, i))
+			if err != nil {
+				return err
+			}
+			rs, err := tx.ParkReservations(p.IsvParkID, time.Now().Add(-time.Hour), time.Now().Add(time.Hour))
+			if err != nil {
+				return err
+			}
+			orders += len(rs)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(orders) != m[1] {
+		t.Errorf("the platform has %d orders, the summary says %s booked", orders, m[1])
+	}
+}
+
 func TestUsageErrors(t *testing.T) {
 	for _, args := range [][]string{
 		{},
@@ -165,6 +237,9 @@ func TestUsageErrors(t *testing.T) {
 		{"--url", "http://x", "--user-id", "u", "--password", "p", "--listen", ":0"},
 		{"--url", "http://x", "--user-id", "u", "--password", "p", "--start", "tomorrow"},
 		{"--url", "http://x", "--user-id", "u", "--password", "p", "stray"},
+		{"--url", "http://x", "--user-id", "u", "--password", "p", "--book-rate", "-1"},
+		{"--url", "http://x", "--user-id", "u", "--password", "p", "--api-key", "k.s", "--book-rate", "0"},
+		{"--url", "http://x", "--user-id", "u", "--password", "p", "--cancel-share", "1.5"},
 	} {
 		var out, errb bytes.Buffer
 		if code := run(context.Background(), args, &out, &errb); code != exitUsage || errb.Len() == 0 {

@@ -99,6 +99,12 @@ type Lot struct {
 	ins    []protocol.EntranceExitInfo
 	outs   []protocol.EntranceExitInfo
 	photos int // pool size
+	// speed is Config.Speed: simulated seconds per real second, to place
+	// the platform's reservation times on the simulated clock.
+	speed float64
+	// watch, when set, is told (under the lot's lock) when a reserved
+	// vehicle comes in (true) and when it leaves (false).
+	watch func(plate string, inside bool)
 
 	mu       sync.Mutex
 	rng      *rand.Rand // the lot's own traffic
@@ -158,7 +164,10 @@ func (l *Lot) begin(start time.Time) {
 	}
 }
 
-func farFuture(t time.Time) time.Time { return t.Add(100 * 365 * 24 * time.Hour) }
+// farAhead is further than any simulation goes.
+const farAhead = 100 * 365 * 24 * time.Hour
+
+func farFuture(t time.Time) time.Time { return t.Add(farAhead) }
 
 // ParkCode returns the lot's parkCode.
 func (l *Lot) ParkCode() string { return l.code }
@@ -312,6 +321,9 @@ func (l *Lot) departLocked(v *vehicle) []item {
 	if v.charging {
 		l.charging--
 	}
+	if v.bookCode != "" && l.watch != nil {
+		l.watch(v.plate.plate, false)
+	}
 	l.departures++
 	gate := l.outs[r.IntN(len(l.outs))]
 	bad := l.fault(r, exitFaults)
@@ -383,6 +395,9 @@ func (l *Lot) bookingDueLocked(b *booking) []item {
 		v.color = *b.color
 	}
 	l.arrivals++
+	if l.watch != nil {
+		l.watch(v.plate.plate, true)
+	}
 	return l.enterLocked(l.rrng, v)
 }
 
@@ -457,6 +472,13 @@ func (l *Lot) resend(plates []string) []item {
 		delete(l.fixes, p)
 	}
 	return out
+}
+
+// hasPlate reports whether a vehicle with plate p is inside.
+func (l *Lot) hasPlate(p string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.plates[p]
 }
 
 // LotState is a lot's state as the simulator sees it.

@@ -13,6 +13,7 @@ type ReservationCounts struct {
 	Accepted  int // answered 0: a space is held
 	NoSpace   int // answered 1501
 	Repeated  int // answered 1201
+	Changed   int // operateType 2 applied to a held order (rescheduled)
 	Cancelled int // cancellations that freed a space
 	Unknown   int // requests for a park or order the simulator does not have
 }
@@ -22,19 +23,32 @@ type ReservationCounts struct {
 // when the lot has a free reservable space (for bookType 1, any free
 // space); it is refused with 1501 when it has none, and a bookCode seen
 // before is answered 1201, except that operateType 2 updates an order
-// still held. A held order's vehicle usually comes (its entry carries the
-// bookCode); otherwise the hold lapses after obligatTime.
+// still held and reschedules its vehicle by the new bookTime. A held
+// order's vehicle usually comes (its entry, and later its exit, carry the
+// bookCode) around bookTime; otherwise the hold lapses at bookTime +
+// obligatTime. Both are read on the platform's clock and mapped to the
+// simulated clock (see Lot.schedule), so they hold at any Speed. When the
+// simulator's own app back end made the order (Config.APIKey), whether the
+// vehicle comes is what that user decided when booking.
 func (s *Sim) Reserve(ctx context.Context, r protocol.Reservation) error {
 	l := s.byCode[r.ParkCode]
 	if l == nil {
 		s.countReservation(func(c *ReservationCounts) { c.Unknown++ })
 		return protocol.FieldErrorf(protocol.CodeNoPark, "parkCode", "(%s is not a lot of this parking system)", r.ParkCode)
 	}
-	err := l.reserve(r, s.clock.now(), s.platformNow())
+	var comes *bool
+	if s.booker != nil {
+		comes = s.booker.intent(protocol.NormalizePlate(r.PlateNo))
+	}
+	changed, err := l.reserve(r, s.clock.now(), s.platformNow(), comes)
 	s.countReservation(func(c *ReservationCounts) {
 		switch protocol.CodeOf(err) {
 		case protocol.CodeOK:
-			c.Accepted++
+			if changed {
+				c.Changed++
+			} else {
+				c.Accepted++
+			}
 		case protocol.CodeNoReservable:
 			c.NoSpace++
 		case protocol.CodeBookExists:
@@ -73,16 +87,23 @@ func (s *Sim) countReservation(f func(*ReservationCounts)) {
 }
 
 // reserve decides an order at simulated time now; platformNow is the
-// platform's clock, against which bookTime is read.
-func (l *Lot) reserve(r protocol.Reservation, now, platformNow time.Time) error {
+// platform's clock, against which bookTime is read. comes, when not nil,
+// says whether the vehicle will come; otherwise the lot draws it (nine
+// times in ten). changed reports an operateType 2 applied to a held order.
+func (l *Lot) reserve(r protocol.Reservation, now, platformNow time.Time, comes *bool) (changed bool, err error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if b := l.bookings[r.BookCode]; b != nil {
 		if r.OperateType == protocol.OperateChange && b.state == "held" {
 			b.plate, b.model, b.color, b.pcolor = protocol.NormalizePlate(r.PlateNo), r.CarModel, r.CarColor, r.PlateColor
-			return nil
+			b.at = l.schedule(r, now, platformNow, b.show)
+			if b.index >= 0 {
+				heap.Fix(&l.books, b.index)
+			}
+			l.changedLocked() // wake the loop: its next event may have moved
+			return true, nil
 		}
-		return protocol.FieldErrorf(protocol.CodeBookExists, "bookCode", "(%s is already known to the lot)", r.BookCode)
+		return false, protocol.FieldErrorf(protocol.CodeBookExists, "bookCode", "(%s is already known to the lot)", r.BookCode)
 	}
 	info := l.spec.info
 	free := info.TotalSpaces - len(l.inside) - l.held
@@ -94,26 +115,52 @@ func (l *Lot) reserve(r protocol.Reservation, now, platformNow time.Time) error 
 		quota = free
 	}
 	if free <= 0 || quota <= 0 {
-		return protocol.FieldErrorf(protocol.CodeNoReservable, "parkCode", "(%d free, %d reservable)", max(free, 0), max(quota, 0))
+		return false, protocol.FieldErrorf(protocol.CodeNoReservable, "parkCode", "(%d free, %d reservable)", max(free, 0), max(quota, 0))
 	}
-	// The vehicle comes around bookTime (read on the platform's clock,
-	// at most two hours ahead; from up to 10 minutes early to half its
-	// obligatTime late), or, one time in ten, not at all and the hold
-	// lapses after obligatTime.
-	lead := min(max(r.BookTime.Time().Sub(platformNow), 0), 2*time.Hour)
-	late := min(10*60, max(r.ObligatTime, 0)*30) // seconds
-	lead += time.Duration(l.rrng.IntN(10*60+late+1)-10*60) * time.Second
-	lead = max(lead, time.Minute)
+	show := l.rrng.IntN(10) < 9 // always drawn, so the lot's traffic does not depend on comes
+	if comes != nil {
+		show = *comes
+	}
 	b := &booking{code: r.BookCode, plate: protocol.NormalizePlate(r.PlateNo), model: r.CarModel, color: r.CarColor,
-		pcolor: r.PlateColor, at: now.Add(lead), show: l.rrng.IntN(10) < 9, state: "held", ordinal: uint64(len(l.bookings))}
-	if !b.show {
-		b.at = b.at.Add(time.Duration(max(r.ObligatTime, 15)) * time.Minute)
-	}
+		pcolor: r.PlateColor, show: show, state: "held", ordinal: uint64(len(l.bookings))}
+	b.at = l.schedule(r, now, platformNow, show)
 	l.bookings[b.code] = b
 	heap.Push(&l.books, b)
 	l.held++
 	l.changedLocked()
-	return nil
+	return false, nil
+}
+
+// schedule returns the simulated time at which the vehicle of order r
+// comes (show) or its hold lapses (!show), for an order received at
+// simulated time now and platform time platformNow.
+//
+// The platform reads bookTime and obligatTime on its own clock, which runs
+// at real speed, so the moments are placed in real time and mapped to the
+// simulated clock: a real second ahead is Speed simulated seconds ahead.
+// The vehicle comes around bookTime: from up to ten simulated minutes (at
+// most a quarter of the time left) early to ten simulated minutes (at most
+// half of obligatTime) late, always before bookTime + obligatTime; a hold
+// whose vehicle never comes lapses at bookTime + obligatTime, when the
+// platform counts the no-show. At Speed 1 this is the familiar picture; at
+// high speeds the vehicle still comes within a second or so of bookTime.
+func (l *Lot) schedule(r protocol.Reservation, now, platformNow time.Time, show bool) time.Time {
+	speed := l.speed
+	if speed <= 0 {
+		speed = 1
+	}
+	lead := r.BookTime.Time().Sub(platformNow) // real time to bookTime
+	grace := time.Duration(max(r.ObligatTime, 1)) * time.Minute
+	window := time.Duration(float64(10*time.Minute) / speed) // ten simulated minutes, in real time
+	early := min(window, max(lead, 0)/4)
+	late := min(window, grace/2)
+	u := l.rrng.Float64() // always drawn
+	due := lead + grace
+	if show {
+		due = lead - early + time.Duration(u*float64(early+late))
+	}
+	d := min(float64(max(due, 0))*speed, float64(farAhead)) // no overflow at absurd speeds
+	return now.Add(max(time.Duration(d), time.Minute))
 }
 
 // cancel frees a held order's space; freed reports whether it did.

@@ -83,7 +83,7 @@ func TestReservationsAreAnsweredFromVacancy(t *testing.T) {
 		t.Fatalf("order for another park: %v, want 1101", err)
 	}
 	c := s.summary(client.Stats{}, nil).Reservations
-	if c.Accepted != quota+2 || c.NoSpace != 1 || c.Repeated != 1 || c.Cancelled != 1 || c.Unknown != 2 {
+	if c.Accepted != quota+1 || c.Changed != 1 || c.NoSpace != 1 || c.Repeated != 1 || c.Cancelled != 1 || c.Unknown != 2 {
 		t.Fatalf("counts %+v", c)
 	}
 }
@@ -173,5 +173,60 @@ func TestReceiverAnswersReservationsOverHTTP(t *testing.T) {
 	}
 	if r := post(protocol.ReservationCode, "downlink-token", order(l, bookCode(9999), now)); r.Code != protocol.CodeOK {
 		t.Fatalf("after the cancellation: %d %s", r.Code, r.Message)
+	}
+}
+
+// TestReservedVehicleComesAroundBookTime checks the mapping of the
+// platform's (real) times to the simulated clock: at any speed the
+// vehicle comes around bookTime, a no-show's hold lapses at bookTime +
+// obligatTime, and a change (operateType 2) reschedules the vehicle.
+func TestReservedVehicleComesAroundBookTime(t *testing.T) {
+	platformNow := time.Date(2026, 3, 2, 9, 0, 0, 0, protocol.CST)
+	simNow := time.Date(2024, 1, 1, 8, 0, 0, 0, protocol.CST)
+	yes, no := true, false
+	for _, tc := range []struct {
+		speed       float64
+		lead        time.Duration // real, to bookTime
+		early, late time.Duration // real
+		early2      time.Duration // real, after the change doubles the lead
+	}{
+		{speed: 1, lead: 30 * time.Minute, early: 7*time.Minute + 30*time.Second, late: 10 * time.Minute, early2: 10 * time.Minute},
+		{speed: 600, lead: 10 * time.Second, early: time.Second, late: time.Second, early2: time.Second},
+		{speed: 3600, lead: 8 * time.Second, early: 10 * time.Minute / 3600, late: 10 * time.Minute / 3600, early2: 10 * time.Minute / 3600},
+	} {
+		s := newTestSim(t, Config{Lots: 10, Seed: 1, Speed: tc.speed})
+		l := reservableLot(t, s)
+		sim := func(real time.Duration) time.Time { return simNow.Add(time.Duration(float64(real) * tc.speed)) }
+		r := order(l, bookCode(1), platformNow)
+		r.BookTime = protocol.NewDateTime(platformNow.Add(tc.lead))
+		if _, err := l.reserve(r, simNow, platformNow, &yes); err != nil {
+			t.Fatal(err)
+		}
+		b := l.bookings[r.BookCode]
+		if from, to := sim(tc.lead-tc.early), sim(tc.lead+tc.late); b.at.Before(from) || b.at.After(to) {
+			t.Errorf("×%g: the vehicle comes at %s, want between %s and %s", tc.speed, b.at, from, to)
+		}
+
+		// A change to a later bookTime moves the vehicle too.
+		change := r
+		change.OperateType, change.BookTime = protocol.OperateChange, protocol.NewDateTime(platformNow.Add(2*tc.lead))
+		if changed, err := l.reserve(change, simNow, platformNow, nil); err != nil || !changed {
+			t.Fatalf("change: %v, %v", changed, err)
+		}
+		if from, to := sim(2*tc.lead-tc.early2), sim(2*tc.lead+tc.late); b.at.Before(from) || b.at.After(to) {
+			t.Errorf("×%g: after the change the vehicle comes at %s, want between %s and %s", tc.speed, b.at, from, to)
+		}
+		if l.books[0] != b {
+			t.Errorf("the changed order is not the lot's next")
+		}
+
+		noShow := order(l, bookCode(2), platformNow)
+		noShow.BookTime = protocol.NewDateTime(platformNow.Add(tc.lead))
+		if _, err := l.reserve(noShow, simNow, platformNow, &no); err != nil {
+			t.Fatal(err)
+		}
+		if at, want := l.bookings[noShow.BookCode].at, sim(tc.lead+time.Duration(noShow.ObligatTime)*time.Minute); !at.Equal(want) {
+			t.Errorf("×%g: a no-show's hold lapses at %s, want %s (bookTime + obligatTime)", tc.speed, at, want)
+		}
 	}
 }

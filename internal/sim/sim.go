@@ -12,6 +12,11 @@
 // (parkCarInfo) and, at simulated midnight, pulls the previous day's
 // replenish list and re-sends the entries it knows the platform lacks.
 //
+// With an API key (Config.APIKey) the simulator is also the city's
+// parking app's back end: its users book spaces in the reservable lots
+// through the platform's booking API, change or cancel some of them, and
+// the lots honour the orders the platform sends down (see booker.go).
+//
 // Time is simulated: Speed simulated seconds pass per real second, so a
 // day's rhythm can be watched in minutes. Traffic is drawn from Seed and
 // does not depend on how fast it is sent: the same seed gives the same
@@ -88,6 +93,23 @@ type Config struct {
 	// FlushTimeout bounds the final flush (default 1 min).
 	FlushTimeout time.Duration
 
+	// APIKey, when set, makes the simulator also the city's app back end:
+	// it books, changes and cancels reservations in the reservable lots
+	// through the platform's booking API (/api/v1/reservations, with
+	// "Authorization: Bearer APIKey"), and reads every order's state back
+	// at the end. The lots honour the orders only if the platform can
+	// reach their downlink (serve the Sim as a client.ReservationHandler
+	// at the account's callback URL).
+	APIKey string
+	// BookRate is the mean number of bookings per real second across the
+	// reservable lots (default 0.2 with an APIKey), each lot a share in
+	// proportion to its reservable spaces.
+	BookRate float64
+	// ChangeShare and CancelShare are the shares of bookings whose user
+	// later moves bookTime (PATCH) and cancels (DELETE) before the vehicle
+	// is due; zero means none.
+	ChangeShare, CancelShare float64
+
 	// Photos is the picture pool; nil means DefaultPhotos.
 	Photos *Photos
 	// Progress receives a line at the start, a progress line every
@@ -112,6 +134,12 @@ func (c *Config) defaults() error {
 	}
 	if c.Rate == 0 {
 		c.Rate = 2
+	}
+	if c.BookRate < 0 || c.ChangeShare < 0 || c.ChangeShare > 1 || c.CancelShare < 0 || c.CancelShare > 1 {
+		return errors.New("sim: BookRate must not be negative, ChangeShare and CancelShare between 0 and 1")
+	}
+	if c.APIKey != "" && c.BookRate == 0 {
+		c.BookRate = 0.2
 	}
 	if c.Speed == 0 {
 		c.Speed = 1
@@ -146,6 +174,7 @@ type Sim struct {
 	byCode   map[string]*Lot
 	clock    simClock
 	started  atomic.Bool
+	booker   *booker // nil without Config.APIKey
 
 	mu       sync.Mutex
 	queued   map[protocol.Interface]int
@@ -197,9 +226,16 @@ func New(cfg Config) (*Sim, error) {
 		specs[i] = newLotSpec(cfg.UserID, i+1)
 		total += specs[i].info.TotalSpaces
 	}
+	if cfg.APIKey != "" {
+		s.booker = newBooker(s, hc)
+	}
 	for i, spec := range specs {
 		base := cfg.Rate / cfg.Speed * float64(spec.info.TotalSpaces) / float64(total)
 		l := newLot(spec, i+1, cfg.Seed, base, cfg.BadData, photos.Len())
+		l.speed = cfg.Speed
+		if s.booker != nil {
+			l.watch = s.booker.watch
+		}
 		s.lots = append(s.lots, l)
 		s.byCode[l.code] = l
 	}
@@ -239,6 +275,11 @@ func (s *Sim) Run(ctx context.Context) (*Summary, error) {
 	hbCtx, stopHeartbeats := context.WithCancel(context.Background())
 	defer stopHeartbeats()
 	go s.client.Run(hbCtx)
+	if s.booker != nil {
+		if err := s.booker.start(ctx); err != nil {
+			return nil, err
+		}
+	}
 
 	dir, temp := cfg.Dir, false
 	if dir == "" {
@@ -266,6 +307,10 @@ func (s *Sim) Run(ctx context.Context) (*Summary, error) {
 	s.clock.set(start, realStart, cfg.Speed)
 	s.printf("parksim: %d lots of %s at %s, seed %d, %.4g arrivals/s, speed ×%.4g, simulated time from %s, outbox %s\n",
 		len(s.lots), cfg.UserID, cfg.URL, cfg.Seed, cfg.Rate, cfg.Speed, fmtSim(start), dir)
+	if b := s.booker; b != nil {
+		s.printf("parksim: booking %.4g/s through the booking API in %d reservable lots (%.0f%% changed, %.0f%% cancelled; obligatTime %d min)\n",
+			cfg.BookRate, len(b.parks), 100*cfg.ChangeShare, 100*cfg.CancelShare, b.obligatMinutes())
+	}
 
 	for _, l := range s.lots {
 		l.begin(start)
@@ -290,6 +335,13 @@ func (s *Sim) Run(ctx context.Context) (*Summary, error) {
 		defer wg.Done()
 		s.runProgress(out, realStart, st0.Rejected, stop)
 	}()
+	if s.booker != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.booker.run(stop)
+		}()
+	}
 
 	var timeout <-chan time.Time
 	if cfg.Duration > 0 {
@@ -316,6 +368,9 @@ func (s *Sim) Run(ctx context.Context) (*Summary, error) {
 	rejected := out.Rejected()[st0.Rejected:]
 	closeErr := out.Close()
 	stopHeartbeats()
+	if s.booker != nil {
+		s.booker.readBack() // after the flush: the exits have reached the platform
+	}
 
 	sum := s.summary(st, rejected)
 	sum.Dir, sum.SimStart, sum.SimEnd = dir, start, simEnd
@@ -522,9 +577,14 @@ func (s *Sim) runProgress(out *client.Outbox, realStart time.Time, rejected0 int
 			s.mu.Lock()
 			queued, refused := sumKinds(s.queued), sumCodes(s.refused)
 			s.mu.Unlock()
-			s.printf("[%6s] sim %s | lots %d | inside %d | queued %d acked %d rejected %d | outbox %d | %.1f req/s\n",
+			booking := ""
+			if s.booker != nil {
+				c := s.booker.snapshot()
+				booking = fmt.Sprintf(" | booked %d refused %d changed %d cancelled %d", c.Booked, sumMap(c.Refused), c.Changed, c.Cancelled)
+			}
+			s.printf("[%6s] sim %s | lots %d | inside %d | queued %d acked %d rejected %d | outbox %d | %.1f req/s%s\n",
 				now.Sub(realStart).Round(time.Second), fmtSim(s.clock.now()), len(s.lots), inside, queued, st.Sent,
-				st.Rejected-rejected0+refused, st.Depth, float64(req-lastReq)/now.Sub(lastAt).Seconds())
+				st.Rejected-rejected0+refused, st.Depth, float64(req-lastReq)/now.Sub(lastAt).Seconds(), booking)
 			lastReq, lastAt = req, now
 		}
 	}
@@ -605,8 +665,15 @@ type Summary struct {
 	Speed          float64
 
 	Arrivals, TurnedAway, Departures, Inside int
-	Reservations                             ReservationCounts
-	ReservedCame, ReservedLapsed             int
+	// Reservations are the lots' answers to the platform's downlink;
+	// ReservedCame the reserved vehicles that came, ReservedLapsed the
+	// holds that lapsed with no vehicle.
+	Reservations                 ReservationCounts
+	ReservedCame, ReservedLapsed int
+	// Bookings is what the app back end did (nil without Config.APIKey),
+	// at BookRate asked.
+	Bookings *BookingCounts
+	BookRate float64
 
 	// Queued counts the items queued per interface; SetAside those the
 	// platform refused (outbox.Rejected) per interface and code; Refused
@@ -654,6 +721,10 @@ func (s *Sim) summary(st client.Stats, rejected []client.Rejection) *Summary {
 	sum.Refused = cloneCodes(s.refused)
 	sum.Expected = cloneCodes(s.expected)
 	sum.Reservations = s.resv
+	if s.booker != nil {
+		c := s.booker.snapshot()
+		sum.Bookings, sum.BookRate = &c, s.cfg.BookRate
+	}
 	sum.Resent, sum.Failed = s.resent, s.failed
 	return sum
 }
@@ -707,10 +778,13 @@ func (m *Summary) Write(w io.Writer) {
 		m.Running.Round(time.Millisecond), m.Flush.Round(time.Millisecond), fmtSim(m.SimStart), fmtSim(m.SimEnd), m.Speed)
 	fmt.Fprintf(w, "  vehicles: %d arrivals (%.2f/s; asked %.4g/s over a day, %.4g/s at these hours), %d turned away by full lots, %d departures, %d inside in %d lots\n",
 		m.Arrivals, float64(m.Arrivals)/secs, m.AskedRate, m.AskedRate*meanRhythm(m.SimStart, m.SimEnd), m.TurnedAway, m.Departures, m.Inside, len(m.Lots))
+	if m.Bookings != nil {
+		m.writeBookings(w)
+	}
 	r := m.Reservations
 	if r != (ReservationCounts{}) {
-		fmt.Fprintf(w, "  reservations: %d accepted, %d refused with 1501, %d answered 1201, %d cancelled, %d unknown; %d vehicles came, %d holds lapsed\n",
-			r.Accepted, r.NoSpace, r.Repeated, r.Cancelled, r.Unknown, m.ReservedCame, m.ReservedLapsed)
+		fmt.Fprintf(w, "  reservations: %d accepted, %d refused with 1501, %d answered 1201, %d changed, %d cancelled, %d unknown; %d vehicles came, %d holds lapsed\n",
+			r.Accepted, r.NoSpace, r.Repeated, r.Changed, r.Cancelled, r.Unknown, m.ReservedCame, m.ReservedLapsed)
 	}
 	fmt.Fprintf(w, "  %-18s %9s %13s %10s %15s\n", "interface", "queued", "acknowledged", "set aside", "refused by SDK")
 	for _, k := range interfaces {
