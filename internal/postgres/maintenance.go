@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"strings"
 	"time"
 
 	"github.com/parkd/parkd/internal/platform"
@@ -46,12 +47,15 @@ func (t *tx) ReleaseLease(name, holder string) error {
 // transaction commits or rolls back. A transaction may lock a key again
 // (it then holds it twice, until its end). Keys are hashed to 64 bits by
 // hashtextextended: two keys that collide only serialise more than
-// needed. Two transactions that lock keys in different orders may
-// deadlock: PostgreSQL then fails one of them, whose Update returns the
-// error. Lock counts as a write: it fails in a View.
+// needed. Any string is a key: PostgreSQL text holds neither NUL nor
+// invalid UTF-8, so those are replaced by U+FFFD before hashing (keys
+// that differ only there collide). Two transactions that lock keys in
+// different orders may deadlock: PostgreSQL then fails one of them, whose
+// Update returns the error. Lock counts as a write: it fails in a View.
 func (t *tx) Lock(key string) error {
-	_, err := t.exec("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", key)
-	return wrap("lock "+key, err)
+	text := strings.ToValidUTF8(strings.ReplaceAll(key, "\x00", "\uFFFD"), "\uFFFD")
+	_, err := t.exec("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", text)
+	return wrap("lock "+text, err)
 }
 
 // PurgeVacancySeries deletes up to limit vacancy reports (all when limit

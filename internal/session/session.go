@@ -127,6 +127,9 @@ func (m *Manager) Login(ctx context.Context, userID, password, addr string) (str
 	m.lock.succeed(userID, addr)
 	tok := platform.Token{Value: platform.NewID(), UserID: userID, IssuedAt: now, LastSeen: now}
 	err = m.store.Update(ctx, func(tx platform.Tx) error {
+		if err := lockAccount(tx, userID); err != nil {
+			return err
+		}
 		if err := m.closeGap(tx, userID, now); err != nil {
 			return err
 		}
@@ -230,6 +233,9 @@ func (m *Manager) Heartbeat(ctx context.Context, value string) (time.Time, error
 	}
 	now := m.now()
 	err = m.store.Update(ctx, func(tx platform.Tx) error {
+		if err := lockAccount(tx, userID); err != nil {
+			return err
+		}
 		if err := tx.TouchToken(value, now); err != nil {
 			return err
 		}
@@ -246,9 +252,20 @@ func (m *Manager) Heartbeat(ctx context.Context, value string) (time.Time, error
 	return now, nil
 }
 
+// lockAccount serialises the transactions that read an account's online
+// state and then change it: logins and heartbeats on any instance, and
+// the sweep. Without it two of them running side by side (the PostgreSQL
+// store runs Updates concurrently) would both see the account offline and
+// both record it coming online. It is taken before anything else the
+// transaction writes, so that the sweep, which locks several accounts
+// and then deletes tokens, cannot deadlock with a heartbeat.
+func lockAccount(tx platform.Tx, userID string) error {
+	return tx.Lock("account:" + userID)
+}
+
 // closeGap records the offline spell of an account whose tokens all
 // expired since the last sweep, so the history has no hole when it logs in
-// again before the sweeper noticed.
+// again before the sweeper noticed. The caller holds lockAccount.
 func (m *Manager) closeGap(tx platform.Tx, userID string, now time.Time) error {
 	acct, err := tx.Account(userID)
 	if err != nil || !acct.Online {
@@ -262,7 +279,7 @@ func (m *Manager) closeGap(tx platform.Tx, userID string, now time.Time) error {
 }
 
 // markOnline records the account, and each of its parks, as online when
-// it was not.
+// it was not. The caller holds lockAccount.
 func markOnline(tx platform.Tx, userID string, at time.Time, cause string) error {
 	acct, err := tx.Account(userID)
 	if err != nil || acct.Online {
@@ -300,6 +317,17 @@ func (m *Manager) Sweep(ctx context.Context) error {
 			return err
 		}
 		for _, a := range accts {
+			if !a.Online {
+				continue
+			}
+			// A login or heartbeat elsewhere may be changing it: decide
+			// on what it committed.
+			if err := lockAccount(tx, a.UserID); err != nil {
+				return err
+			}
+			if a, err = tx.Account(a.UserID); err != nil {
+				return err
+			}
 			if !a.Online {
 				continue
 			}

@@ -172,6 +172,10 @@ func testLockSerialises(t *testing.T, s platform.Store) {
 				if err := tx.Lock(fmt.Sprintf("plate:粤B%05d", i)); err != nil {
 					return err
 				}
+				// Any string is a key, NUL and invalid UTF-8 included.
+				if err := tx.Lock("park-code:vendor\x00" + p1 + "\xff"); err != nil {
+					return err
+				}
 				v, err := tx.Vacancy(p1)
 				if err != nil {
 					return err
