@@ -1,10 +1,13 @@
 // Command parkcheck checks, black-box over HTTP(S), that a peer follows the
 // wire contract of PROTOCOL.md, and prints a report: every check with PASS
 // or FAIL, its id and the table or section it tests, and for a failure what
-// was sent and what came back.
+// was sent and what came back. It also load-tests a platform.
 //
 //	parkcheck platform --url URL --user-id ID --password PW [--insecure] [--ca FILE] [--park-code CODE] [--json]
 //	parkcheck plms     --url URL --token TOKEN [--park-code CODE] [--insecure] [--ca FILE] [--json]
+//	parkcheck load     --url URL --user-id ID --password PW [--urls URL2,URL3] [--login-url URL] [--insecure|--ca FILE]
+//	                   [--lots N] [--rate R] [--duration D] [--warmup D] [--mix MIX] [--photo-kb KB] [--json FILE]
+//	                   [--seed S] [--max-inflight M] [--fail-on-error]
 //	parkcheck list
 //
 // platform checks a platform's ten uplink interfaces as the account ID;
@@ -14,8 +17,16 @@
 // off the command line. Every run uses new random ids, park codes and
 // plates, so it can be repeated against the same peer.
 //
+// load registers N new parks and sends an open-loop stream of requests at
+// a fixed rate, the realistic mix of N lots or a single interface, and
+// reports latency percentiles, codes, errors and throughput (see package
+// internal/load for the mix and the method), with a progress line on
+// stderr every 5 seconds.
+//
 // The exit status is 0 when every check passed, 1 when one failed, and 2
-// for a usage error.
+// for a usage error. For load it is 0 when the run completed, even with
+// errors (they are reported; --fail-on-error makes them exit 1), 1 when
+// its setup failed, and 2 for a usage error.
 package main
 
 import (
@@ -49,9 +60,11 @@ const (
 const usage = `usage:
   parkcheck platform --url URL --user-id ID --password PW [--insecure] [--ca FILE] [--park-code CODE] [--json] [--run REGEXP]
   parkcheck plms     --url URL --token TOKEN [--park-code CODE] [--insecure] [--ca FILE] [--json] [--run REGEXP]
+` + loadUsage + `
   parkcheck list
-Run "parkcheck platform -h" or "parkcheck plms -h" for the flags.
-Exit status: 0 all checks passed, 1 a check failed, 2 usage error.`
+Run "parkcheck platform -h", "parkcheck plms -h" or "parkcheck load -h" for the flags.
+Exit status: 0 all checks passed (load: the run completed), 1 a check failed (load: setup failed,
+or --fail-on-error and an error), 2 usage error.`
 
 // run is the whole command; it returns the exit status.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -66,6 +79,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		status, err = platform(ctx, args[1:], stdout, stderr)
 	case "plms":
 		status, err = plms(ctx, args[1:], stdout, stderr)
+	case "load":
+		status, err = loadTest(ctx, args[1:], stdout, stderr)
 	case "list":
 		list(stdout)
 	case "help", "-h", "--help":
