@@ -15,23 +15,38 @@ import (
 // (PROTOCOL §5).
 func (s *Service) EnterRecord(ctx context.Context, userID string, items []protocol.EnterRecord) ([]protocol.RecordResponse, error) {
 	now := s.Now()
-	out := make([]protocol.RecordResponse, len(items))
-	recs := make([]platform.Record, len(items))
+	recs := make([]parkedRecord, len(items))
 	for i, it := range items {
 		it.PlateNo = protocol.NormalizePlate(it.PlateNo)
-		recs[i] = platform.Record{ID: it.ID, PlateNo: it.PlateNo, Time: it.EnterTime.Time(),
-			BookCode: it.BookCode, Payload: mustJSON(it), ReceivedAt: now}
-		out[i] = protocol.RecordResponse{ID: it.ID}
+		recs[i] = parkedRecord{it.ParkCode, platform.Record{ID: it.ID, PlateNo: it.PlateNo, Time: it.EnterTime.Time(),
+			BookCode: it.BookCode, Payload: mustJSON(it), ReceivedAt: now}}
+	}
+	return s.storeRecords(ctx, userID, recs, s.putEnter)
+}
+
+// parkedRecord is a record and the parkCode it was reported under.
+type parkedRecord struct {
+	parkCode string
+	rec      platform.Record
+}
+
+// storeRecords stores a batch of records in one transaction with put,
+// after resolving each one's park, and answers their ids (tables 12, 14).
+func (s *Service) storeRecords(ctx context.Context, userID string, recs []parkedRecord,
+	put func(tx platform.Tx, p platform.Park, rec platform.Record, i int) error) ([]protocol.RecordResponse, error) {
+	out := make([]protocol.RecordResponse, len(recs))
+	for i, r := range recs {
+		out[i] = protocol.RecordResponse{ID: r.rec.ID}
 	}
 	err := s.Store.Update(ctx, func(tx platform.Tx) error {
-		for i, it := range items {
-			p, err := s.parkRef(tx, userID, it.ParkCode, i)
+		for i, r := range recs {
+			p, err := s.parkRef(tx, userID, r.parkCode, i)
 			if err != nil {
 				return err
 			}
-			rec := recs[i]
+			rec := r.rec
 			rec.IsvParkID = p.IsvParkID
-			if err := s.putEnter(tx, p, rec, i); err != nil {
+			if err := put(tx, p, rec, i); err != nil {
 				return err
 			}
 		}
@@ -74,29 +89,13 @@ func (s *Service) putEnter(tx platform.Tx, p platform.Park, rec platform.Record,
 // exit whose entry has not arrived is stored and flagged, never rejected.
 func (s *Service) ExitRecord(ctx context.Context, userID string, items []protocol.ExitRecord) ([]protocol.RecordResponse, error) {
 	now := s.Now()
-	out := make([]protocol.RecordResponse, len(items))
-	recs := make([]platform.Record, len(items))
+	recs := make([]parkedRecord, len(items))
 	for i, it := range items {
 		it.PlateNo = protocol.NormalizePlate(it.PlateNo)
-		recs[i] = platform.Record{ID: it.ID, PlateNo: it.PlateNo, Time: it.LeaveTime.Time(),
-			BookCode: it.BookCode, Payload: mustJSON(it), ReceivedAt: now}
-		out[i] = protocol.RecordResponse{ID: it.ID}
+		recs[i] = parkedRecord{it.ParkCode, platform.Record{ID: it.ID, PlateNo: it.PlateNo, Time: it.LeaveTime.Time(),
+			BookCode: it.BookCode, Payload: mustJSON(it), ReceivedAt: now}}
 	}
-	err := s.Store.Update(ctx, func(tx platform.Tx) error {
-		for i, it := range items {
-			p, err := s.parkRef(tx, userID, it.ParkCode, i)
-			if err != nil {
-				return err
-			}
-			rec := recs[i]
-			rec.IsvParkID = p.IsvParkID
-			if err := s.putExit(tx, p, rec, i); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	return out, err
+	return s.storeRecords(ctx, userID, recs, s.putExit)
 }
 
 func (s *Service) putExit(tx platform.Tx, p platform.Park, rec platform.Record, i int) error {
