@@ -95,4 +95,6 @@ type Tx interface {
 	ReservationTx
 	// Leases, locks and retention.
 	MaintenanceTx
+	// Login lock-out counts.
+	LoginTx
 }

@@ -1,75 +1,94 @@
 package session
 
 import (
-	"sync"
+	"context"
 	"time"
+
+	"github.com/parkd/parkd/internal/platform"
 )
 
-// lockout counts failed logins per (userId, address) (PROTOCOL §5): after
-// Failures consecutive failures within Window, the pair is locked for
-// Duration. A success resets the count. Other addresses are unaffected, so
-// guessing from one address cannot lock the genuine vendor out.
-type lockout struct {
-	failures int
-	window   time.Duration
-	duration time.Duration
+// The login lock-out (PROTOCOL §5): after LockoutFailures consecutive
+// failures of a userId from one address within LockoutWindow, that pair
+// is locked for LockoutDuration. A success resets the count. Other
+// addresses are unaffected, so guessing from one address cannot lock the
+// genuine vendor out. The counts live in the store (platform.LoginTx), so
+// every instance on one database shares them: N instances behind a load
+// balancer give an attacker no more guesses than one.
 
-	mu      sync.Mutex
-	entries map[string]*lockEntry
+// purgeLoginFailuresLimit bounds the counts one sweep deletes.
+const purgeLoginFailuresLimit = 1000
+
+// lockLogin serialises, across instances, the transactions that read and
+// then change the count of (userID, addr).
+func lockLogin(tx platform.Tx, userID, addr string) error {
+	return tx.Lock("login:" + userID + "|" + addr)
 }
 
-type lockEntry struct {
-	count       int
-	first       time.Time
-	lockedUntil time.Time
-}
-
-func newLockout(failures int, window, duration time.Duration) *lockout {
-	return &lockout{failures: failures, window: window, duration: duration, entries: map[string]*lockEntry{}}
-}
-
-func lockKey(userID, addr string) string { return userID + "\x00" + addr }
-
-// locked reports whether the pair is locked at now.
-func (l *lockout) locked(userID, addr string, now time.Time) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	e := l.entries[lockKey(userID, addr)]
-	return e != nil && now.Before(e.lockedUntil)
-}
-
-// fail records a failure at now.
-func (l *lockout) fail(userID, addr string, now time.Time) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	k := lockKey(userID, addr)
-	e := l.entries[k]
-	if e == nil || now.Sub(e.first) > l.window {
-		e = &lockEntry{first: now}
-		l.entries[k] = e
-	}
-	e.count++
-	if e.count >= l.failures {
-		e.lockedUntil = now.Add(l.duration)
-		e.count = 0
-		e.first = now
-	}
-}
-
-// succeed resets the pair.
-func (l *lockout) succeed(userID, addr string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	delete(l.entries, lockKey(userID, addr))
-}
-
-// prune forgets entries that can no longer matter, bounding memory.
-func (l *lockout) prune(now time.Time) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	for k, e := range l.entries {
-		if now.Sub(e.first) > l.window && !now.Before(e.lockedUntil) {
-			delete(l.entries, k)
+// loginState reads the count of (userID, addr) at now: whether the pair
+// is locked, and whether it has a count at all.
+func (m *Manager) loginState(ctx context.Context, userID, addr string, now time.Time) (locked, counted bool, err error) {
+	err = m.store.Update(ctx, func(tx platform.Tx) error {
+		if err := lockLogin(tx, userID, addr); err != nil {
+			return err
 		}
-	}
+		f, err := tx.LoginFailure(userID, addr)
+		if platform.IsNotFound(err) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		counted = true
+		locked = now.Before(f.LockedUntil)
+		return nil
+	})
+	return locked, counted, err
+}
+
+// loginFailed records a failure of (userID, addr) at now: it starts a
+// fresh window when the last one is over, and locks the pair when the
+// count reaches the limit. A failure while the pair is locked (another
+// instance locked it since loginState) is not counted, as a locked login
+// is not checked.
+func (m *Manager) loginFailed(ctx context.Context, userID, addr string, now time.Time) error {
+	return m.store.Update(ctx, func(tx platform.Tx) error {
+		if err := lockLogin(tx, userID, addr); err != nil {
+			return err
+		}
+		f, err := tx.LoginFailure(userID, addr)
+		switch {
+		case platform.IsNotFound(err):
+			f = platform.LoginFailure{UserID: userID, Addr: addr, First: now}
+		case err != nil:
+			return err
+		case now.Before(f.LockedUntil):
+			return nil
+		case now.Sub(f.First) > m.cfg.LockoutWindow:
+			f = platform.LoginFailure{UserID: userID, Addr: addr, First: now}
+		}
+		f.Count++
+		if f.Count >= m.cfg.LockoutFailures {
+			f.LockedUntil = now.Add(m.cfg.LockoutDuration)
+			f.Count = 0
+			f.First = now
+		}
+		return tx.PutLoginFailure(f)
+	})
+}
+
+// loginSucceeded resets the count of (userID, addr).
+func (m *Manager) loginSucceeded(ctx context.Context, userID, addr string) error {
+	return m.store.Update(ctx, func(tx platform.Tx) error {
+		if err := lockLogin(tx, userID, addr); err != nil {
+			return err
+		}
+		return tx.DeleteLoginFailure(userID, addr)
+	})
+}
+
+// purgeLoginFailures deletes counts that can no longer matter at now:
+// their window is over and they are not locked.
+func (m *Manager) purgeLoginFailures(tx platform.Tx, now time.Time) error {
+	_, err := tx.PurgeLoginFailures(now.Add(-m.cfg.LockoutWindow), purgeLoginFailuresLimit)
+	return err
 }

@@ -68,7 +68,6 @@ type Manager struct {
 	now   platform.Clock
 	cfg   Config
 	log   *slog.Logger
-	lock  *lockout
 
 	mu       sync.Mutex
 	tokens   map[string]cachedToken
@@ -86,7 +85,6 @@ func New(store platform.Store, now platform.Clock, cfg Config, log *slog.Logger)
 	cfg = cfg.withDefaults()
 	return &Manager{
 		store: store, now: now, cfg: cfg, log: log,
-		lock:     newLockout(cfg.LockoutFailures, cfg.LockoutWindow, cfg.LockoutDuration),
 		tokens:   map[string]cachedToken{},
 		verified: map[string][32]byte{},
 	}
@@ -105,14 +103,20 @@ func HashPassword(wirePassword string) ([]byte, error) {
 
 // Login checks userID and the wire password (table 2) from addr and issues
 // a new token. Wrong credentials, a disabled account and a lock-out all
-// give the same KindBadLogin error.
+// give the same KindBadLogin error. The password is checked outside any
+// transaction (bcrypt is slow); the lock-out count is read before it and
+// updated after it, each time under the pair's lock.
 func (m *Manager) Login(ctx context.Context, userID, password, addr string) (string, error) {
 	now := m.now()
-	if m.lock.locked(userID, addr, now) {
+	locked, counted, err := m.loginState(ctx, userID, addr, now)
+	if err != nil {
+		return "", err
+	}
+	if locked {
 		return "", errBadLogin
 	}
 	var acct platform.Account
-	err := m.store.View(ctx, func(tx platform.Tx) error {
+	err = m.store.View(ctx, func(tx platform.Tx) error {
 		var err error
 		acct, err = tx.Account(userID)
 		return err
@@ -121,10 +125,18 @@ func (m *Manager) Login(ctx context.Context, userID, password, addr string) (str
 		return "", err
 	}
 	if err != nil || acct.Disabled || !m.checkPassword(acct, password) {
-		m.lock.fail(userID, addr, now)
+		if err := m.loginFailed(ctx, userID, addr, now); err != nil {
+			return "", err
+		}
 		return "", errBadLogin
 	}
-	m.lock.succeed(userID, addr)
+	// A pair with no count has nothing to reset. (A failure another
+	// instance records meanwhile counts as coming after this success.)
+	if counted {
+		if err := m.loginSucceeded(ctx, userID, addr); err != nil {
+			return "", err
+		}
+	}
 	tok := platform.Token{Value: platform.NewID(), UserID: userID, IssuedAt: now, LastSeen: now}
 	err = m.store.Update(ctx, func(tx platform.Tx) error {
 		if err := lockAccount(tx, userID); err != nil {
@@ -307,7 +319,8 @@ func setState(tx platform.Tx, userID string, online bool, at time.Time, cause st
 
 // Sweep marks offline every online account whose tokens have all gone
 // three heartbeat intervals without a heartbeat (the note to clause 6.2),
-// recording the time the last token expired, and drops expired tokens.
+// recording the time the last token expired, drops expired tokens and
+// purges login failure counts that no longer matter.
 func (m *Manager) Sweep(ctx context.Context) error {
 	now := m.now()
 	ttl := m.cfg.TTL()
@@ -347,11 +360,12 @@ func (m *Manager) Sweep(ctx context.Context) error {
 			}
 			m.log.Info("account offline", "userId", a.UserID, "lastSeen", last)
 		}
-		_, err = tx.DeleteTokensBefore(now.Add(-ttl))
-		return err
+		if _, err := tx.DeleteTokensBefore(now.Add(-ttl)); err != nil {
+			return err
+		}
+		return m.purgeLoginFailures(tx, now)
 	})
 	m.pruneCache(now)
-	m.lock.prune(now)
 	return err
 }
 

@@ -32,7 +32,12 @@
 // reports, warnings and verifications, the ChangedAt of history) over all
 // parks and delete the oldest first, that OldPictures orders ties by key,
 // that deleting a missing picture is not found, and that every
-// maintenance write, Lock included, fails in a View.
+// maintenance write, Lock included, fails in a View. For login lock-out
+// counts (platform.LoginTx) it checks that a count needs no account, that
+// a put replaces the count of its (UserID, Addr), that deleting a missing
+// count is no error, that a purge spares a count whose First or
+// LockedUntil is not before the bound, and that every write fails in a
+// View.
 package storetest
 
 import (
@@ -71,7 +76,7 @@ func cases() []testCase {
 	var all []testCase
 	for _, group := range [][]testCase{
 		accountCases(), tokenCases(), parkCases(), recordCases(), qualityCases(),
-		reservationCases(), maintenanceCases(), txCases(),
+		reservationCases(), maintenanceCases(), loginCases(), txCases(),
 	} {
 		all = append(all, group...)
 	}
