@@ -149,6 +149,15 @@ func (c *checker) str(path, s string, required bool, max int) {
 	if max > 0 && utf8.RuneCountInString(s) > max {
 		c.fail(CodeTooLong, path, "(max %d)", max)
 	}
+	c.noNUL(path, s)
+}
+
+// noNUL refuses a NUL character (1005): no text field of the standard
+// holds one, and databases cannot store it.
+func (c *checker) noNUL(path, s string) {
+	if strings.IndexByte(s, 0) >= 0 {
+		c.fail(CodeType, path, "(contains a NUL character)")
+	}
 }
 
 // strRange checks a string whose length must lie in [min, max] characters.
@@ -160,6 +169,7 @@ func (c *checker) strRange(path, s string, required bool, min, max int) {
 	if n := utf8.RuneCountInString(s); n < min || n > max {
 		c.fail(CodeTooLong, path, "(length %d-%d)", min, max)
 	}
+	c.noNUL(path, s)
 }
 
 // uuid checks table 1's Uuid: exactly 32 characters of [0-9A-Za-z].

@@ -388,3 +388,32 @@ func TestPlateLooksValid(t *testing.T) {
 		}
 	}
 }
+
+// A NUL character in any text field is a type error (1005) naming the
+// field: databases cannot store it.
+func TestNULCharacterRefused(t *testing.T) {
+	cases := []struct {
+		name, body, path string
+	}{
+		{"plate", `{"parkCode":"a1b2c3d4e5f60718293a4b5c6d7e8f90","id":"0f1e2d3c4b5a69788796a5b4c3d2e1f0","plateNo":"粤B1\u00002345","enterTime":"2024-01-01 08:30:00","entryCarPhotoId":"p","entranceCode":"GATE01"}`, "plateNo"},
+		{"entrance code", `{"parkCode":"a1b2c3d4e5f60718293a4b5c6d7e8f90","name":"n","entranceExitCode":"GATE\u000001","type":1,"longitude":114,"latitude":22.5,"status":1}`, "entranceExitCode"},
+		{"login user", `{"userId":"szpark\u0000001","password":"x"}`, "userId"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var err error
+			switch tc.name {
+			case "plate":
+				_, err = Decode[EnterRecord]([]byte(tc.body))
+			case "entrance code":
+				_, err = Decode[EntranceExitInfo]([]byte(tc.body))
+			default:
+				_, err = Decode[LoginRequest]([]byte(tc.body))
+			}
+			pe, ok := err.(*Error)
+			if !ok || pe.Code != CodeType || pe.Path != tc.path {
+				t.Fatalf("got %v, want 1005 at %s", err, tc.path)
+			}
+		})
+	}
+}
