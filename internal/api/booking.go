@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/parkd/parkd/internal/platform"
 	"github.com/parkd/parkd/internal/reservation"
@@ -44,7 +45,7 @@ func NewAPIKey(name string, now time.Time) (platform.APIKey, string) {
 // apiClient authenticates a booking API request and returns the key id.
 func (s *Server) apiClient(r *http.Request) (string, error) {
 	id, secret, ok := strings.Cut(token(r), ".")
-	if !ok || id == "" || secret == "" {
+	if !ok || id == "" || secret == "" || strings.IndexByte(id, 0) >= 0 {
 		return "", platform.Errorf(platform.KindUnauthorized, "send an API key as Authorization: Bearer ID.SECRET")
 	}
 	var k platform.APIKey
@@ -61,6 +62,16 @@ func (s *Server) apiClient(r *http.Request) (string, error) {
 		return "", platform.Errorf(platform.KindUnauthorized, "unknown or disabled API key")
 	}
 	return id, nil
+}
+
+// bookCode returns the path's bookCode; one that cannot be a platform
+// id (32 lowercase hex) is passed on as "" so it is simply unknown (1104).
+func bookCode(r *http.Request) string {
+	c := r.PathValue("bookCode")
+	if len(c) != 32 || strings.Trim(c, "0123456789abcdef") != "" {
+		return ""
+	}
+	return c
 }
 
 // ReservationView is an order as the booking API shows it.
@@ -132,7 +143,7 @@ func (s *Server) bookGet(w http.ResponseWriter, r *http.Request) {
 	var res platform.Reservation
 	var evs []platform.ReservationEvent
 	if err == nil {
-		res, evs, err = s.Reservations.Get(r.Context(), client, r.PathValue("bookCode"))
+		res, evs, err = s.Reservations.Get(r.Context(), client, bookCode(r))
 	}
 	s.bookAnswer(w, r, http.StatusOK, res, evs, err)
 }
@@ -142,6 +153,9 @@ func (s *Server) bookList(w http.ResponseWriter, r *http.Request) {
 	plate := r.URL.Query().Get("plateNo")
 	if err == nil && plate == "" {
 		err = protocol.FieldErrorf(protocol.CodeParam, "plateNo", "is required")
+	}
+	if err == nil && (utf8.RuneCountInString(plate) > 20 || strings.IndexByte(plate, 0) >= 0) {
+		err = protocol.FieldErrorf(protocol.CodeRange, "plateNo", "(not a plate)")
 	}
 	var rs []platform.Reservation
 	if err == nil {
@@ -166,7 +180,7 @@ func (s *Server) bookChange(w http.ResponseWriter, r *http.Request) {
 	}
 	var res platform.Reservation
 	if err == nil {
-		res, err = s.Reservations.Change(r.Context(), client, r.PathValue("bookCode"), b)
+		res, err = s.Reservations.Change(r.Context(), client, bookCode(r), b)
 	}
 	s.bookAnswer(w, r, http.StatusOK, res, nil, err)
 }
@@ -175,7 +189,7 @@ func (s *Server) bookCancel(w http.ResponseWriter, r *http.Request) {
 	client, err := s.apiClient(r)
 	var res platform.Reservation
 	if err == nil {
-		res, err = s.Reservations.Cancel(r.Context(), client, r.PathValue("bookCode"))
+		res, err = s.Reservations.Cancel(r.Context(), client, bookCode(r))
 	}
 	s.bookAnswer(w, r, http.StatusOK, res, nil, err)
 }
