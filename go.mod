@@ -6,6 +6,7 @@ require (
 	github.com/emmansun/gmsm v0.44.1
 	github.com/jackc/pgx/v5 v5.13.0
 	golang.org/x/crypto v0.54.0
+	golang.org/x/time v0.16.0
 	modernc.org/sqlite v1.62.0
 )
 

@@ -36,6 +36,9 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.DurationVar(&cfg.Retention.HistoryAge, "retain-history", cfg.Retention.HistoryAge, "keep change history this long; 0 keeps all (PARKD_RETAIN_HISTORY)")
 	fs.DurationVar(&cfg.Retention.PictureAge, "retain-pictures", cfg.Retention.PictureAge, "keep pictures this long; 0 keeps all (PARKD_RETAIN_PICTURES)")
 	fs.DurationVar(&cfg.LeaseTTL, "lease-ttl", cfg.LeaseTTL, "lease of background jobs among instances (PARKD_LEASE_TTL, default 15s)")
+	fs.Float64Var(&cfg.RatePerAddr, "rate-per-addr", cfg.RatePerAddr, "requests/s from one client address; 0 = no limit (PARKD_RATE_PER_ADDR)")
+	fs.Float64Var(&cfg.RatePerAccount, "rate-per-account", cfg.RatePerAccount, "uplink requests/s of one account; 0 = no limit (PARKD_RATE_PER_ACCOUNT)")
+	fs.IntVar(&cfg.RateBurst, "rate-burst", cfg.RateBurst, "requests beyond the rate allowed at once (PARKD_RATE_BURST, default twice the rate)")
 	fs.StringVar(&cfg.Sync, "sync", orDefault(cfg.Sync, "full"), "commit durability: full or normal (PARKD_SYNC)")
 	fs.StringVar(&cfg.LogLevel, "log-level", orDefault(cfg.LogLevel, "info"), "debug, info, warn or error (PARKD_LOG_LEVEL)")
 	if err := fs.Parse(args); err != nil {

@@ -28,6 +28,10 @@ func (s *Server) servePicture(w http.ResponseWriter, r *http.Request) {
 	if sw, ok := w.(*statusWriter); ok {
 		sw.user = userID
 	}
+	if err := s.accountAllowed(userID); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	form, err := protocol.ParsePictureForm(func(k string) string { return fields[k] })
 	if err == nil {
 		err = s.checkWindow(form.Timestamp)

@@ -39,6 +39,11 @@ type Server struct {
 	MaxItems int
 	// Window is the timestamp window for replay protection (default 10 min).
 	Window time.Duration
+	// Limits are the request rate limits (off when zero).
+	Limits Limits
+
+	addrLimits    *limiters
+	accountLimits *limiters
 }
 
 var errPanic = errors.New("panic")
@@ -54,6 +59,8 @@ func (s *Server) Handler() http.Handler {
 	if s.Window <= 0 {
 		s.Window = DefaultWindow
 	}
+	s.addrLimits = newLimiters(s.Limits.PerAddr, s.Limits.Burst)
+	s.accountLimits = newLimiters(s.Limits.PerAccount, s.Limits.Burst)
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST "+protocol.PathPrefix+"{code}", s.serveUplink)
 	mux.HandleFunc("/dataReceive/", s.serveUnknown)
@@ -64,7 +71,7 @@ func (s *Server) Handler() http.Handler {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
 	})
-	return s.withRequestLog(mux)
+	return s.withRequestLog(s.withAddrLimit(mux))
 }
 
 // serveUnknown answers paths under /dataReceive/ that name no interface
@@ -107,6 +114,11 @@ func (s *Server) writeOK(w http.ResponseWriter, data any) {
 // writeError answers with the code of err. Internal faults are logged with
 // the request id, which the caller sees instead of any detail.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	var rl *rateLimited
+	if errors.As(err, &rl) {
+		s.tooMany(w, rl.what, rl.wait)
+		return
+	}
 	pe, internal := wireError(err)
 	if internal {
 		id := RequestID(r.Context())

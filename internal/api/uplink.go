@@ -79,6 +79,9 @@ func (s *Server) readRequest(w http.ResponseWriter, r *http.Request, code protoc
 		if sw, ok := w.(*statusWriter); ok {
 			sw.user = req.userID
 		}
+		if err := s.accountAllowed(req.userID); err != nil {
+			return req, err
+		}
 	}
 	if code.InTimestampWindow() {
 		if err := s.checkWindow(req.env.Timestamp); err != nil {

@@ -56,6 +56,13 @@ type Config struct {
 	// how soon another instance takes over a dead one's jobs
 	// (PARKD_LEASE_TTL, default 15s).
 	LeaseTTL time.Duration
+	// RatePerAddr and RatePerAccount limit requests per second from one
+	// client address and of one account; over a limit is HTTP 429 with
+	// an envelope, code 3 (PARKD_RATE_PER_ADDR, PARKD_RATE_PER_ACCOUNT,
+	// PARKD_RATE_BURST; zero turns a limit off, the default).
+	RatePerAddr    float64
+	RatePerAccount float64
+	RateBurst      int
 	// NoBackground keeps the liveness sweeper and the reservation engine
 	// from running on timers; tests with a manual clock drive them.
 	NoBackground bool
@@ -109,6 +116,25 @@ func (c *Config) FromEnv() error {
 			return fmt.Errorf("PARKD_NOSHOW_LIMIT: %w", err)
 		}
 		c.Reservation.NoShowLimit = x
+	}
+	for _, f := range []struct {
+		dst  *float64
+		name string
+	}{{&c.RatePerAddr, "PARKD_RATE_PER_ADDR"}, {&c.RatePerAccount, "PARKD_RATE_PER_ACCOUNT"}} {
+		if v := os.Getenv(f.name); v != "" {
+			x, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				return fmt.Errorf("%s: %w", f.name, err)
+			}
+			*f.dst = x
+		}
+	}
+	if v := os.Getenv("PARKD_RATE_BURST"); v != "" {
+		x, err := strconv.Atoi(v)
+		if err != nil {
+			return fmt.Errorf("PARKD_RATE_BURST: %w", err)
+		}
+		c.RateBurst = x
 	}
 	if v := os.Getenv("PARKD_MAX_ITEMS"); v != "" {
 		x, err := strconv.Atoi(v)
