@@ -15,6 +15,7 @@ type Error struct {
 	Message   string
 }
 
+// Error implements error.
 func (e *Error) Error() string {
 	return fmt.Sprintf("%s: code %d: %s", e.Interface, int(e.Code), e.Message)
 }

@@ -37,6 +37,7 @@ type Error struct {
 	Detail string
 }
 
+// Error implements error.
 func (e *Error) Error() string {
 	if e.Field != "" {
 		return fmt.Sprintf("%s %s", e.Field, e.Detail)
