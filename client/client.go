@@ -33,6 +33,11 @@ type Config struct {
 	Now func() time.Time
 	// Log receives the client's logs (default: discarded).
 	Log *slog.Logger
+	// DataKey, when set, is the account's 16-byte SM4 data key issued by
+	// the operator: every JSON request except login is then sent encrypted
+	// (header encrypted: 0, PROTOCOL §7). Pictures are multipart and are
+	// never encrypted.
+	DataKey []byte
 }
 
 // Client talks to one platform as one account. It is safe for concurrent
@@ -55,6 +60,12 @@ func New(cfg Config) (*Client, error) {
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
 	if cfg.HeartbeatInterval <= 0 {
 		cfg.HeartbeatInterval = 30 * time.Second
+	}
+	if cfg.DataKey != nil {
+		if len(cfg.DataKey) != protocol.DataKeySize {
+			return nil, fmt.Errorf("client: DataKey is %d bytes, want %d", len(cfg.DataKey), protocol.DataKeySize)
+		}
+		cfg.DataKey = append([]byte(nil), cfg.DataKey...)
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -207,7 +218,21 @@ func (c *Client) post(ctx context.Context, code protocol.Interface, token string
 	if err != nil {
 		return err
 	}
-	env := protocol.Request{Timestamp: protocol.Millis(c.Now()), Sign: protocol.Sign(data), Version: protocol.Version, Data: data}
+	sign := protocol.Sign(data)
+	encrypt := c.cfg.DataKey != nil && code != protocol.Login
+	if encrypt {
+		// PROTOCOL §7: data is a JSON string, Base64(IV ‖ SM4-CBC), and
+		// sign covers that string's bytes (Base64 needs no escaping).
+		b64, err := protocol.EncryptData(c.cfg.DataKey, data)
+		if err != nil {
+			return err
+		}
+		sign = protocol.Sign([]byte(b64))
+		if data, err = json.Marshal(b64); err != nil {
+			return err
+		}
+	}
+	env := protocol.Request{Timestamp: protocol.Millis(c.Now()), Sign: sign, Version: protocol.Version, Data: data}
 	body, err := json.Marshal(env)
 	if err != nil {
 		return err
@@ -217,6 +242,9 @@ func (c *Client) post(ctx context.Context, code protocol.Interface, token string
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
+	if encrypt {
+		req.Header.Set(protocol.EncryptedHeader, protocol.EncryptedOn)
+	}
 	if token != "" {
 		req.Header.Set("Authorization", token)
 	}

@@ -84,9 +84,32 @@ func ErrorResponse(err error, now time.Time) Response {
 // maxItems 4. A single object in `data` is taken as a one-item array.
 // Item errors are reported by the caller with the item's index.
 func ParseRequest(body []byte, maxItems int) (Request, []json.RawMessage, error) {
+	r, err := ParseEnvelope(body)
+	if err != nil {
+		return r, nil, err
+	}
+	items, err := SplitData(r.Data, maxItems)
+	return r, items, err
+}
+
+// EncryptedData reads the `data` value of an encrypted request (header
+// `encrypted: 0`, PROTOCOL §7), which must be a JSON string (else code 2).
+// It returns the bytes between the string's quotes exactly as sent, which
+// `sign` covers, and the string's value, the Base64 text for DecryptData.
+func EncryptedData(data json.RawMessage) (signed []byte, b64 string, err error) {
+	raw := bytes.TrimSpace(data)
+	if len(raw) < 2 || raw[0] != '"' || json.Unmarshal(raw, &b64) != nil {
+		return nil, "", FieldErrorf(CodeFormat, "data", "must be a JSON string (Base64 of IV and ciphertext) when the request is encrypted (encrypted: 0)")
+	}
+	return raw[1 : len(raw)-1], b64, nil
+}
+
+// ParseEnvelope reads a request envelope with the checks of ParseRequest
+// but leaves `data` whole: Data is its raw JSON value, whatever its type.
+func ParseEnvelope(body []byte) (Request, error) {
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(body, &fields); err != nil || fields == nil {
-		return Request{}, nil, Errorf(CodeFormat, "body is not a JSON object")
+		return Request{}, Errorf(CodeFormat, "body is not a JSON object")
 	}
 	var r Request
 	for _, f := range []struct {
@@ -95,28 +118,27 @@ func ParseRequest(body []byte, maxItems int) (Request, []json.RawMessage, error)
 	}{{"timestamp", &r.Timestamp}, {"sign", &r.Sign}, {"version", &r.Version}} {
 		raw, ok := fields[f.name]
 		if !ok || isNull(raw) {
-			return r, nil, FieldErrorf(CodeParam, f.name, "is required")
+			return r, FieldErrorf(CodeParam, f.name, "is required")
 		}
 		if err := json.Unmarshal(raw, f.dst); err != nil {
-			return r, nil, FieldErrorf(CodeFormat, f.name, "has the wrong JSON type")
+			return r, FieldErrorf(CodeFormat, f.name, "has the wrong JSON type")
 		}
 	}
 	if r.Sign == "" {
-		return r, nil, FieldErrorf(CodeParam, "sign", "is required")
+		return r, FieldErrorf(CodeParam, "sign", "is required")
 	}
 	if r.Version == "" {
-		return r, nil, FieldErrorf(CodeParam, "version", "is required")
+		return r, FieldErrorf(CodeParam, "version", "is required")
 	}
 	if utf8.RuneCountInString(r.Version) > 10 {
-		return r, nil, FieldErrorf(CodeTooLong, "version", "(max 10)")
+		return r, FieldErrorf(CodeTooLong, "version", "(max 10)")
 	}
 	data, ok := fields["data"]
 	if !ok || isNull(data) {
-		return r, nil, FieldErrorf(CodeParam, "data", "is required")
+		return r, FieldErrorf(CodeParam, "data", "is required")
 	}
 	r.Data = data
-	items, err := SplitData(data, maxItems)
-	return r, items, err
+	return r, nil
 }
 
 // SplitData splits a `data` value into its items: an array of objects, or

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"flag"
 	"fmt"
 	"io"
@@ -29,6 +31,11 @@ func account(ctx context.Context, verb string, args []string, stdout io.Writer) 
 	password := fs.String("password", "", "plaintext password; only a hash of its SM3 digest is kept")
 	callback := fs.String("callback", "", "base URL of the parking system's downlink receiver")
 	callbackToken := fs.String("callback-token", "", "token sent in the authorization header of downlink calls")
+	var k keyFlags
+	fs.StringVar(&k.hex, "key", "", "set-key: the data key, 32 hex digits (16 bytes, SM4)")
+	fs.BoolVar(&k.generate, "generate", false, "set-key: generate a random data key and print it once")
+	fs.BoolVar(&k.require, "require", false, "set-key: refuse plaintext requests from the account")
+	fs.BoolVar(&k.clear, "clear", false, "set-key: remove the data key (and the requirement)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -44,6 +51,8 @@ func account(ctx context.Context, verb string, args []string, stdout io.Writer) 
 		return listAccounts(ctx, store, stdout)
 	case "disable":
 		return disableAccount(ctx, store, *userID, stdout)
+	case "set-key":
+		return setKey(ctx, store, *userID, k, stdout)
 	}
 	return fmt.Errorf("unknown account command %q\n%s", verb, usage)
 }
@@ -94,13 +103,20 @@ func listAccounts(ctx context.Context, store platform.Store, stdout io.Writer) e
 		return err
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "USER ID\tSTATE\tONLINE\tCALLBACK\tCREATED")
+	fmt.Fprintln(tw, "USER ID\tSTATE\tONLINE\tENCRYPTION\tCALLBACK\tCREATED")
 	for _, a := range accts {
 		state := "enabled"
 		if a.Disabled {
 			state = "disabled"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%t\t%s\t%s\n", a.UserID, state, a.Online, a.CallbackURL,
+		enc := "none"
+		switch {
+		case a.DataKey != nil && a.RequireEncryption:
+			enc = "required"
+		case a.DataKey != nil:
+			enc = "optional"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%t\t%s\t%s\t%s\n", a.UserID, state, a.Online, enc, a.CallbackURL,
 			a.CreatedAt.In(protocol.CST).Format(protocol.DateTimeLayout))
 	}
 	return tw.Flush()
@@ -131,5 +147,78 @@ func disableAccount(ctx context.Context, store platform.Store, userID string, st
 		return err
 	}
 	fmt.Fprintf(stdout, "account %s disabled\n", userID)
+	return nil
+}
+
+// keyFlags are the flags of account set-key.
+type keyFlags struct {
+	hex                      string
+	generate, require, clear bool
+}
+
+// setKey sets, generates or clears an account's data key for encrypted
+// data (PROTOCOL §7) and sets whether the account must encrypt. With
+// neither --key nor --generate the account keeps its key and only the
+// requirement is set (to --require, so leaving it out lifts it). A
+// generated key is printed once, in hex; it is not shown again.
+func setKey(ctx context.Context, store platform.Store, userID string, k keyFlags, stdout io.Writer) error {
+	if userID == "" {
+		return fmt.Errorf("--user-id is required")
+	}
+	var key []byte
+	switch {
+	case k.clear && (k.hex != "" || k.generate || k.require):
+		return fmt.Errorf("--clear takes no --key, --generate or --require")
+	case k.hex != "" && k.generate:
+		return fmt.Errorf("give --key or --generate, not both")
+	case k.hex != "":
+		b, err := hex.DecodeString(k.hex)
+		if err != nil || len(b) != protocol.DataKeySize {
+			return fmt.Errorf("--key must be %d hex digits (%d bytes)", 2*protocol.DataKeySize, protocol.DataKeySize)
+		}
+		key = b
+	case k.generate:
+		key = make([]byte, protocol.DataKeySize)
+		if _, err := rand.Read(key); err != nil {
+			return err
+		}
+	}
+	var a platform.Account
+	err := store.Update(ctx, func(tx platform.Tx) error {
+		var err error
+		a, err = tx.Account(userID)
+		if platform.IsNotFound(err) {
+			return fmt.Errorf("no account %s", userID)
+		}
+		if err != nil {
+			return err
+		}
+		switch {
+		case k.clear:
+			a.DataKey, a.RequireEncryption = nil, false
+		case key != nil:
+			a.DataKey, a.RequireEncryption = key, k.require
+		case a.DataKey == nil:
+			return fmt.Errorf("account %s has no data key: give --key HEX32 or --generate", userID)
+		default:
+			a.RequireEncryption = k.require
+		}
+		return tx.PutAccount(a)
+	})
+	if err != nil {
+		return err
+	}
+	switch {
+	case k.clear:
+		fmt.Fprintf(stdout, "account %s: data key removed; plaintext only\n", userID)
+		return nil
+	case k.generate:
+		fmt.Fprintf(stdout, "data key: %s\n(shown once: give it to the parking system, e.g. client.Config.DataKey)\n", hex.EncodeToString(key))
+	}
+	mode := "optional"
+	if a.RequireEncryption {
+		mode = "required"
+	}
+	fmt.Fprintf(stdout, "account %s: data key set; encryption %s\n", userID, mode)
 	return nil
 }

@@ -4,6 +4,8 @@
 //	parkd account add     --data DIR --user-id ID --password PLAINTEXT [--callback URL --callback-token TOKEN]
 //	parkd account list    --data DIR
 //	parkd account disable --data DIR --user-id ID
+//	parkd account set-key --data DIR --user-id ID [--key HEX32 | --generate] [--require]
+//	parkd account set-key --data DIR --user-id ID --clear
 //	parkd migrate         [--data DIR | --db DSN]
 //	parkd apikey add      --data DIR --name NAME
 //	parkd apikey list     --data DIR
@@ -36,6 +38,8 @@ const usage = `usage:
   parkd account add --data DIR --user-id ID --password PLAINTEXT [--callback URL --callback-token TOKEN]
   parkd account list --data DIR
   parkd account disable --data DIR --user-id ID
+  parkd account set-key --data DIR --user-id ID [--key HEX32 | --generate] [--require]
+  parkd account set-key --data DIR --user-id ID --clear
   parkd migrate [--data DIR | --db postgres://...]
   parkd apikey add --data DIR --name NAME
   parkd apikey list --data DIR
@@ -51,7 +55,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return serve(ctx, args[1:], stderr)
 	case "account":
 		if len(args) < 2 {
-			return fmt.Errorf("account needs add, list or disable\n%s", usage)
+			return fmt.Errorf("account needs add, list, disable or set-key\n%s", usage)
 		}
 		return account(ctx, args[1], args[2:], stdout)
 	case "migrate":

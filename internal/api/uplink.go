@@ -23,8 +23,10 @@ type request struct {
 
 // serveUplink handles POST /dataReceive/v1/{code}. Checks run in this
 // order: interface known (404, code 2), body size and envelope (2, 4),
-// token (5), timestamp window (4), encryption header, sign (6), items
-// (4, 1004, 1005, 1007), then the interface's own rules.
+// token (5), encryption (4: encrypted login, no key, or plaintext from an
+// account that requires encryption; 2: encrypted data not a string),
+// timestamp window (4), sign (6), decryption (1005), items (4, 1004, 1005,
+// 1007), then the interface's own rules. See encrypted.go for §7.
 func (s *Server) serveUplink(w http.ResponseWriter, r *http.Request) {
 	code := protocol.Interface(r.PathValue("code"))
 	if sw, ok := w.(*statusWriter); ok {
@@ -52,7 +54,8 @@ func (s *Server) serveUplink(w http.ResponseWriter, r *http.Request) {
 	s.writeOK(w, data)
 }
 
-// readRequest applies the envelope, token, window and sign checks.
+// readRequest applies the envelope, token, encryption, window and sign
+// checks, and decrypts encrypted data.
 func (s *Server) readRequest(w http.ResponseWriter, r *http.Request, code protocol.Interface) (request, error) {
 	var req request
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.MaxBody))
@@ -63,11 +66,16 @@ func (s *Server) readRequest(w http.ResponseWriter, r *http.Request, code protoc
 	if err != nil {
 		return req, protocol.Errorf(protocol.CodeFormat, "reading body: %v", err)
 	}
-	if r.Header.Get("encrypted") == "0" {
-		// PROTOCOL §7 (extension): encrypted data is not offered yet.
-		return req, protocol.FieldErrorf(protocol.CodeParam, "encrypted", "(encrypted data is not enabled on this platform; send encrypted: 1 or omit the header)")
+	encrypted := r.Header.Get(protocol.EncryptedHeader) == protocol.EncryptedOn
+	if encrypted && code == protocol.Login {
+		return req, protocol.FieldErrorf(protocol.CodeParam, "encrypted",
+			"(login is never encrypted: it carries no token, so no account key; send encrypted: 1 or omit the header)")
 	}
-	req.env, req.items, err = protocol.ParseRequest(body, s.MaxItems)
+	if encrypted {
+		req.env, err = protocol.ParseEnvelope(body)
+	} else {
+		req.env, req.items, err = protocol.ParseRequest(body, s.MaxItems)
+	}
 	if err != nil {
 		return req, err
 	}
@@ -83,13 +91,33 @@ func (s *Server) readRequest(w http.ResponseWriter, r *http.Request, code protoc
 			return req, err
 		}
 	}
+	var key []byte
+	var b64 string
+	if code != protocol.Login {
+		if key, err = s.encryptionPolicy(r.Context(), req.userID, code, encrypted); err != nil {
+			return req, err
+		}
+	}
+	if encrypted {
+		if req.env.Data, b64, err = protocol.EncryptedData(req.env.Data); err != nil {
+			return req, err
+		}
+	}
 	if code.InTimestampWindow() {
 		if err := s.checkWindow(req.env.Timestamp); err != nil {
 			return req, err
 		}
 	}
 	if !protocol.Verify(req.env.Data, req.env.Sign) {
+		if encrypted {
+			return req, protocol.FieldErrorf(protocol.CodeSign, "sign", "(does not match SM3 of the encrypted data string)")
+		}
 		return req, protocol.FieldErrorf(protocol.CodeSign, "sign", "(does not match SM3 of data)")
+	}
+	if encrypted {
+		if req.items, err = s.decryptItems(key, b64); err != nil {
+			return req, err
+		}
 	}
 	return req, nil
 }

@@ -281,7 +281,9 @@ func TestTokenCheckedBeforeSign(t *testing.T) {
 	wantCode(t, srv.PostRaw(t, protocol.ParkInfoCode, platform.NewID(), envelope(now(srv), "bad", data), nil), protocol.CodeToken)
 }
 
-func TestEncryptedHeaderNotEnabled(t *testing.T) {
+// TestEncryptedHeaderWithoutKey: encrypted: 0 from an account with no data
+// key is 4 naming the header (PROTOCOL §7; encrypted_test.go has the rest).
+func TestEncryptedHeaderWithoutKey(t *testing.T) {
 	srv, token, _ := parkFixture(t)
 	data := mustJSON(t, []protocol.ParkSpaceInfo{space(parkA, 1)})
 	resp := srv.PostRaw(t, protocol.ParkSpaceInfoCode, token, envelope(now(srv), protocol.Sign(data), data), http.Header{"Encrypted": {"0"}})

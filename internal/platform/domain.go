@@ -23,6 +23,15 @@ type Account struct {
 	// StateSince when it was entered.
 	Online     bool
 	StateSince time.Time
+	// DataKey is the account's SM4 key for encrypted data (PROTOCOL §7,
+	// header encrypted: 0): 16 bytes, or nil when the account has none and
+	// so cannot send encrypted requests. The operator sets it
+	// (parkd account set-key).
+	DataKey []byte
+	// RequireEncryption refuses plaintext requests from the account (code
+	// 4 naming `encrypted`), except login and heartBeats. It is only
+	// meaningful with a DataKey.
+	RequireEncryption bool
 }
 
 // Token is a live or expired accessToken (table 3).

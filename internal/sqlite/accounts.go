@@ -9,11 +9,11 @@ import (
 // Accounts, their liveness history and their tokens.
 
 const accountCols = `user_id, password_hash, callback_url, callback_token, disabled,
-	created_at, online, state_since`
+	created_at, online, state_since, data_key, require_encryption`
 
 func scanAccount(s scanner) (a platform.Account, err error) {
 	err = s.Scan(&a.UserID, &a.PasswordHash, &a.CallbackURL, &a.CallbackToken, &a.Disabled,
-		asTime(&a.CreatedAt), &a.Online, asTime(&a.StateSince))
+		asTime(&a.CreatedAt), &a.Online, asTime(&a.StateSince), &a.DataKey, &a.RequireEncryption)
 	return a, err
 }
 
@@ -24,13 +24,14 @@ func (t *tx) Account(userID string) (platform.Account, error) {
 
 // PutAccount inserts a or replaces the account with its UserID.
 func (t *tx) PutAccount(a platform.Account) error {
-	_, err := t.exec(`INSERT INTO accounts (`+accountCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+	_, err := t.exec(`INSERT INTO accounts (`+accountCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (user_id) DO UPDATE SET password_hash = excluded.password_hash,
 			callback_url = excluded.callback_url, callback_token = excluded.callback_token,
 			disabled = excluded.disabled, created_at = excluded.created_at,
-			online = excluded.online, state_since = excluded.state_since`,
+			online = excluded.online, state_since = excluded.state_since,
+			data_key = excluded.data_key, require_encryption = excluded.require_encryption`,
 		a.UserID, a.PasswordHash, a.CallbackURL, a.CallbackToken, a.Disabled,
-		ms(a.CreatedAt), a.Online, ms(a.StateSince))
+		ms(a.CreatedAt), a.Online, ms(a.StateSince), dataKey(a.DataKey), a.RequireEncryption)
 	return wrap("put account", err)
 }
 
@@ -121,4 +122,13 @@ func (t *tx) DeleteTokensBefore(at time.Time) (int, error) {
 	}
 	n, err := res.RowsAffected()
 	return int(n), wrap("delete tokens", err)
+}
+
+// dataKey is the stored form of an account's data key: NULL when it has
+// none, so an empty key reads back as nil.
+func dataKey(k []byte) any {
+	if len(k) == 0 {
+		return nil
+	}
+	return k
 }

@@ -11,6 +11,7 @@ func accountCases() []testCase {
 	return []testCase{
 		{"account round trip and replace by user id", testAccountReplace},
 		{"Accounts lists every account by user id", testAccountsOrder},
+		{"an account's data key and encryption requirement round-trip", testAccountDataKey},
 		{"every getter reports not found", testNotFound},
 		{"SetAccountState updates the account and appends to its history", testSetAccountState},
 		{"SetAccountState of an unknown account is not found", testSetAccountStateUnknown},
@@ -32,6 +33,43 @@ func testAccountReplace(t *testing.T, s platform.Store) {
 	same(t, "replaced account", get(t, s, func(tx platform.Tx) (platform.Account, error) { return tx.Account(u1) }), b)
 	if n := len(get(t, s, func(tx platform.Tx) ([]platform.Account, error) { return tx.Accounts() })); n != 1 {
 		t.Errorf("after a replace, %d accounts, want 1", n)
+	}
+}
+
+func testAccountDataKey(t *testing.T, s platform.Store) {
+	a := newAccount(u1)
+	a.DataKey = []byte{0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef, 0xfe, 0xdc, 0xba, 0x98, 0x76, 0x54, 0x32, 0x00}
+	a.RequireEncryption = true
+	b := newAccount(u2) // no key
+	update(t, s, func(tx platform.Tx) error {
+		if err := tx.PutAccount(a); err != nil {
+			return err
+		}
+		return tx.PutAccount(b)
+	})
+	same(t, "account with a key", get(t, s, func(tx platform.Tx) (platform.Account, error) { return tx.Account(u1) }), a)
+	same(t, "account without a key", get(t, s, func(tx platform.Tx) (platform.Account, error) { return tx.Account(u2) }), b)
+	same(t, "Accounts", get(t, s, func(tx platform.Tx) ([]platform.Account, error) { return tx.Accounts() }), []platform.Account{a, b})
+
+	// Replacing with another key, then clearing it.
+	a.DataKey = []byte("0123456789abcdef")
+	a.RequireEncryption = false
+	update(t, s, func(tx platform.Tx) error { return tx.PutAccount(a) })
+	same(t, "account with a new key", get(t, s, func(tx platform.Tx) (platform.Account, error) { return tx.Account(u1) }), a)
+	a.DataKey = nil
+	update(t, s, func(tx platform.Tx) error { return tx.PutAccount(a) })
+	got := get(t, s, func(tx platform.Tx) (platform.Account, error) { return tx.Account(u1) })
+	if got.DataKey != nil || got.RequireEncryption {
+		t.Errorf("cleared key reads back as %x (require %v), want nil", got.DataKey, got.RequireEncryption)
+	}
+	// SetAccountState keeps the key.
+	a.DataKey = []byte("fedcba9876543210")
+	update(t, s, func(tx platform.Tx) error { return tx.PutAccount(a) })
+	update(t, s, func(tx platform.Tx) error {
+		return tx.SetAccountState(platform.LivenessEvent{UserID: u1, Online: true, At: at(9), Cause: "login"})
+	})
+	if got := get(t, s, func(tx platform.Tx) (platform.Account, error) { return tx.Account(u1) }); string(got.DataKey) != "fedcba9876543210" {
+		t.Errorf("after SetAccountState the key is %x", got.DataKey)
 	}
 }
 
