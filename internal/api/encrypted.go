@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"time"
 	"unicode/utf8"
 
 	"github.com/parkd/parkd/internal/platform"
@@ -35,12 +36,7 @@ import (
 // against its encryption settings; it returns the account's data key when
 // the request is encrypted.
 func (s *Server) encryptionPolicy(ctx context.Context, userID string, code protocol.Interface, encrypted bool) ([]byte, error) {
-	var acct platform.Account
-	err := s.Uplink.Store.View(ctx, func(tx platform.Tx) error {
-		var err error
-		acct, err = tx.Account(userID)
-		return err
-	})
+	acct, err := s.cryptoSettings(ctx, userID)
 	if err != nil {
 		return nil, err
 	}
@@ -57,6 +53,45 @@ func (s *Server) encryptionPolicy(ctx context.Context, userID string, code proto
 	}
 	return nil, nil
 }
+
+// cryptoCacheFor bounds how long an account's encryption settings are
+// trusted from memory: a key set or cleared by the operator applies on
+// every instance within this time.
+const cryptoCacheFor = 5 * time.Second
+
+// cryptoEntry is an account's encryption settings as last read.
+type cryptoEntry struct {
+	key      []byte
+	require  bool
+	loadedAt time.Time
+}
+
+// cryptoSettings returns the encryption settings of an account, read from
+// the store at most every cryptoCacheFor so the hot path does not pay a
+// read per request.
+func (s *Server) cryptoSettings(ctx context.Context, userID string) (platform.Account, error) {
+	now := time.Now()
+	if v, ok := s.cryptoCache.Load(userID); ok {
+		if e := v.(cryptoEntry); now.Sub(e.loadedAt) < cryptoCacheFor {
+			return platform.Account{UserID: userID, DataKey: e.key, RequireEncryption: e.require}, nil
+		}
+	}
+	var acct platform.Account
+	err := s.Uplink.Store.View(ctx, func(tx platform.Tx) error {
+		var err error
+		acct, err = tx.Account(userID)
+		return err
+	})
+	if err != nil {
+		return acct, err
+	}
+	s.cryptoCache.Store(userID, cryptoEntry{key: acct.DataKey, require: acct.RequireEncryption, loadedAt: now})
+	return acct, nil
+}
+
+// ForgetAccount drops the cached settings of an account, for a caller that
+// changed the account in this process and needs the change at once.
+func (s *Server) ForgetAccount(userID string) { s.cryptoCache.Delete(userID) }
 
 // decryptItems decrypts the Base64 text of an encrypted request's data
 // with key and splits the plaintext into items.

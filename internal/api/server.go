@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/parkd/parkd/internal/platform"
@@ -44,6 +45,7 @@ type Server struct {
 
 	addrLimits    *limiters
 	accountLimits *limiters
+	cryptoCache   sync.Map // userID -> cryptoEntry
 }
 
 var errPanic = errors.New("panic")

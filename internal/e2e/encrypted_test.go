@@ -36,6 +36,7 @@ func setDataKey(t testing.TB, srv *testserver.Server, userID string, key []byte,
 		a.DataKey, a.RequireEncryption = key, require
 		return tx.PutAccount(a)
 	})
+	srv.API.ForgetAccount(userID)
 }
 
 // encrypt returns the Base64 text of items encrypted with key.
