@@ -97,4 +97,6 @@ type Tx interface {
 	MaintenanceTx
 	// Login lock-out counts.
 	LoginTx
+	// Liveness sweep.
+	LivenessTx
 }

@@ -317,56 +317,97 @@ func setState(tx platform.Tx, userID string, online bool, at time.Time, cause st
 	return nil
 }
 
+// sweepBatch bounds the accounts one transaction of the sweep takes, so
+// that a sweep over many accounts does not hold the store's writer long.
+const sweepBatch = 500
+
 // Sweep marks offline every online account whose tokens have all gone
 // three heartbeat intervals without a heartbeat (the note to clause 6.2),
 // recording the time the last token expired, drops expired tokens and
-// purges login failure counts that no longer matter.
+// purges login failure counts that no longer matter. It takes the stale
+// accounts sweepBatch at a time, one transaction each, and drops the
+// tokens once all of them are recorded offline.
 func (m *Manager) Sweep(ctx context.Context) error {
 	now := m.now()
+	err := m.sweepAccounts(ctx, now)
+	if err == nil {
+		err = m.store.Update(ctx, func(tx platform.Tx) error {
+			if _, err := tx.DeleteTokensBefore(now.Add(-m.cfg.TTL())); err != nil {
+				return err
+			}
+			return m.purgeLoginFailures(tx, now)
+		})
+	}
+	m.pruneCache(now)
+	return err
+}
+
+// sweepAccounts marks offline, a batch per transaction, the online
+// accounts whose tokens were all last seen more than a TTL before now.
+func (m *Manager) sweepAccounts(ctx context.Context, now time.Time) error {
 	ttl := m.cfg.TTL()
-	err := m.store.Update(ctx, func(tx platform.Tx) error {
-		accts, err := tx.Accounts()
-		if err != nil {
-			return err
-		}
-		for _, a := range accts {
-			if !a.Online {
-				continue
-			}
-			// A login or heartbeat elsewhere may be changing it: decide
-			// on what it committed.
-			if err := lockAccount(tx, a.UserID); err != nil {
-				return err
-			}
-			if a, err = tx.Account(a.UserID); err != nil {
-				return err
-			}
-			if !a.Online {
-				continue
-			}
-			last, err := tx.LastSeen(a.UserID)
+	// after is the last account a batch considered (once taken). An account the sweep
+	// leaves alone drops out of the stale list (a heartbeat or another
+	// sweep got there first); should one stay, it is not taken again, so
+	// that the loop ends.
+	after, taken := "", false
+	for {
+		next, more := after, false
+		err := m.store.Update(ctx, func(tx platform.Tx) error {
+			next, more = after, false
+			stale, err := tx.StaleOnlineAccounts(now.Add(-ttl), sweepBatch)
 			if err != nil {
 				return err
 			}
-			if !last.IsZero() && now.Sub(last) <= ttl {
-				continue
+			for _, s := range stale {
+				if taken && s.UserID <= after {
+					continue
+				}
+				next = s.UserID
+				if err := m.sweepAccount(tx, s.UserID, now, ttl); err != nil {
+					return err
+				}
 			}
-			at := now
-			if !last.IsZero() {
-				at = last.Add(ttl)
-			}
-			if err := setState(tx, a.UserID, false, at, "timeout"); err != nil {
-				return err
-			}
-			m.log.Info("account offline", "userId", a.UserID, "lastSeen", last)
-		}
-		if _, err := tx.DeleteTokensBefore(now.Add(-ttl)); err != nil {
+			// A short batch was the last; a full one that took no new
+			// account would come back the same.
+			more = len(stale) == sweepBatch && (!taken || next != after)
+			return nil
+		})
+		if err != nil || !more {
 			return err
 		}
-		return m.purgeLoginFailures(tx, now)
-	})
-	m.pruneCache(now)
-	return err
+		after, taken = next, true
+	}
+}
+
+// sweepAccount marks userID offline when it is still online and its tokens
+// are all stale at now.
+func (m *Manager) sweepAccount(tx platform.Tx, userID string, now time.Time, ttl time.Duration) error {
+	// A login or heartbeat elsewhere may be changing it: decide on what
+	// it committed.
+	if err := lockAccount(tx, userID); err != nil {
+		return err
+	}
+	a, err := tx.Account(userID)
+	if err != nil || !a.Online {
+		return err
+	}
+	last, err := tx.LastSeen(userID)
+	if err != nil {
+		return err
+	}
+	if !last.IsZero() && now.Sub(last) <= ttl {
+		return nil
+	}
+	at := now
+	if !last.IsZero() {
+		at = last.Add(ttl)
+	}
+	if err := setState(tx, userID, false, at, "timeout"); err != nil {
+		return err
+	}
+	m.log.Info("account offline", "userId", userID, "lastSeen", last)
+	return nil
 }
 
 func (m *Manager) pruneCache(now time.Time) {

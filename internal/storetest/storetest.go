@@ -37,7 +37,11 @@
 // a put replaces the count of its (UserID, Addr), that deleting a missing
 // count is no error, that a purge spares a count whose First or
 // LockedUntil is not before the bound, and that every write fails in a
-// View.
+// View. For the liveness sweep (platform.LivenessTx) it checks that
+// StaleOnlineAccounts leaves out offline accounts and accounts with a token
+// seen at or after the cutoff (to the millisecond), gives the latest
+// LastSeen of the others (zero without a token), orders them by user id and
+// keeps the first limit.
 package storetest
 
 import (
@@ -76,7 +80,7 @@ func cases() []testCase {
 	var all []testCase
 	for _, group := range [][]testCase{
 		accountCases(), tokenCases(), parkCases(), recordCases(), qualityCases(),
-		reservationCases(), maintenanceCases(), loginCases(), txCases(),
+		reservationCases(), maintenanceCases(), loginCases(), livenessCases(), txCases(),
 	} {
 		all = append(all, group...)
 	}
