@@ -21,12 +21,10 @@ import (
 // created through the API (PROTOCOL §5).
 func account(ctx context.Context, verb string, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("account "+verb, flag.ContinueOnError)
-	var cfg server.Config
-	if err := cfg.FromEnv(); err != nil {
+	cfg, err := storeFlags(fs)
+	if err != nil {
 		return err
 	}
-	fs.StringVar(&cfg.DataDir, "data", orDefault(cfg.DataDir, "data"), "data folder (PARKD_DATA)")
-	fs.StringVar(&cfg.DB, "db", cfg.DB, "store: a postgres:// DSN, or sqlite (default) (PARKD_DB)")
 	userID := fs.String("user-id", "", "account id (table 2 userId, at most 32 characters)")
 	password := fs.String("password", "", "plaintext password; only a hash of its SM3 digest is kept")
 	callback := fs.String("callback", "", "base URL of the parking system's downlink receiver")
@@ -39,7 +37,7 @@ func account(ctx context.Context, verb string, args []string, stdout io.Writer) 
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	store, err := server.OpenStore(cfg)
+	store, err := server.OpenStore(*cfg)
 	if err != nil {
 		return err
 	}

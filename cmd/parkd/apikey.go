@@ -18,18 +18,16 @@ import (
 // app back end authenticates with one (Authorization: Bearer ID.SECRET).
 func apikey(ctx context.Context, verb string, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("apikey "+verb, flag.ContinueOnError)
-	var cfg server.Config
-	if err := cfg.FromEnv(); err != nil {
+	cfg, err := storeFlags(fs)
+	if err != nil {
 		return err
 	}
-	fs.StringVar(&cfg.DataDir, "data", orDefault(cfg.DataDir, "data"), "data folder (PARKD_DATA)")
-	fs.StringVar(&cfg.DB, "db", cfg.DB, "store: a postgres:// DSN, or sqlite (default) (PARKD_DB)")
 	name := fs.String("name", "", "who the key is for")
 	id := fs.String("id", "", "key id (the part before the dot)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	store, err := server.OpenStore(cfg)
+	store, err := server.OpenStore(*cfg)
 	if err != nil {
 		return err
 	}
