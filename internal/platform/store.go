@@ -75,6 +75,8 @@ type Tx interface {
 	ExitsWithoutEntry(isvParkID string, from, to time.Time) ([]Record, error)
 	AddHistory(h HistoryEntry) error
 	History(object, isvParkID, key string) ([]HistoryEntry, error)
+	// An entry and its exit in one read.
+	RecordPairTx
 
 	// Pictures.
 	Picture(userID, parkCode, id string) (Picture, error)

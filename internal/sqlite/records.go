@@ -37,6 +37,45 @@ func (t *tx) Record(kind platform.RecordKind, isvParkID, id string) (platform.Re
 		isvParkID, id)
 }
 
+var _ platform.RecordPairTx = (*tx)(nil)
+
+// pairHalf is a row of the RecordPair query: a record and whether it is
+// the exit.
+type pairHalf struct {
+	exit bool
+	rec  platform.Record
+}
+
+func scanPairHalf(s scanner) (h pairHalf, err error) {
+	var kind int
+	r := &h.rec
+	err = s.Scan(&kind, &r.IsvParkID, &r.ID, &r.PlateNo, asTime(&r.Time), &r.BookCode,
+		asRaw(&r.Payload), asTime(&r.ReceivedAt), &r.NoEntry)
+	h.exit = kind == 1
+	return h, err
+}
+
+// RecordPair returns the park's entry and exit with id in one query: the
+// two tables' rows for (isvParkID, id), at most one each.
+func (t *tx) RecordPair(isvParkID, id string) (platform.RecordPair, error) {
+	halves, err := getAll(t, scanPairHalf, `SELECT 0, `+recordCols+` FROM enter_records
+		WHERE isv_park_id = ? AND id = ?
+		UNION ALL SELECT 1, `+recordCols+` FROM exit_records
+		WHERE isv_park_id = ? AND id = ?`, isvParkID, id, isvParkID, id)
+	var pair platform.RecordPair
+	if err != nil {
+		return pair, err
+	}
+	for _, h := range halves {
+		if h.exit {
+			pair.Exit, pair.HasExit = h.rec, true
+		} else {
+			pair.Enter, pair.HasEnter = h.rec, true
+		}
+	}
+	return pair, nil
+}
+
 // PutRecord inserts r or replaces the record of kind with its
 // (IsvParkID, ID).
 func (t *tx) PutRecord(kind platform.RecordKind, r platform.Record) error {

@@ -16,6 +16,7 @@ func recordCases() []testCase {
 		{"OpenEntries lists the park's entries without an exit by time", testOpenEntries},
 		{"ExitsWithoutEntry filters on the flag, the park and [from, to)", testExitsWithoutEntry},
 		{"History is per object, oldest first, ties in insertion order", testHistory},
+		{"RecordPair reads a park's entry and exit of one id together", testRecordPair},
 	}
 }
 
@@ -161,4 +162,49 @@ func testHistory(t *testing.T, s platform.Store) {
 	if got := history("park", p1, p1); len(got) != 0 {
 		t.Errorf("history of an unchanged park: %d entries", len(got))
 	}
+}
+
+func recordPair(t *testing.T, s platform.Store, park, id string) platform.RecordPair {
+	t.Helper()
+	return get(t, s, func(tx platform.Tx) (platform.RecordPair, error) { return tx.RecordPair(park, id) })
+}
+
+func testRecordPair(t *testing.T, s platform.Store) {
+	seed(t, s)
+	same(t, "neither", recordPair(t, s, p1, "r1"), platform.RecordPair{})
+
+	// Entry only; records of other ids and other parks stay out.
+	in := newRecord(p1, "r1", "粤B12345", 10)
+	in.BookCode = "BK1"
+	putRecords(t, s, platform.KindEnter, in, newRecord(p1, "r2", "粤B2", 11), newRecord(p2, "r1", "粤B3", 12))
+	putRecords(t, s, platform.KindExit, newRecord(p1, "r2", "粤B2", 20), newRecord(p2, "r1", "粤B3", 21))
+	same(t, "entry only", recordPair(t, s, p1, "r1"), platform.RecordPair{Enter: in, HasEnter: true})
+
+	// Exit only.
+	out := newRecord(p1, "x1", "粤B54321", 50)
+	out.NoEntry = true
+	out.Payload = json.RawMessage(`{ "id" : "x1",  "leave": 1 }`)
+	putRecords(t, s, platform.KindExit, out)
+	same(t, "exit only", recordPair(t, s, p1, "x1"), platform.RecordPair{Exit: out, HasExit: true})
+
+	// Both, each with its own fields.
+	both := newRecord(p1, "r1", "粤B12345", 40)
+	both.Payload = json.RawMessage(`{"id":"r1","leaveTime":"x"}`)
+	putRecords(t, s, platform.KindExit, both)
+	same(t, "both", recordPair(t, s, p1, "r1"), platform.RecordPair{Enter: in, Exit: both, HasEnter: true, HasExit: true})
+
+	// In an Update too, seeing the transaction's own writes.
+	in.Payload = json.RawMessage(`{"id":"r1","v":2}`)
+	update(t, s, func(tx platform.Tx) error {
+		if err := tx.PutRecord(platform.KindEnter, in); err != nil {
+			return err
+		}
+		got, err := tx.RecordPair(p1, "r1")
+		if err != nil {
+			return err
+		}
+		same(t, "both in an update", got, platform.RecordPair{Enter: in, Exit: both, HasEnter: true, HasExit: true})
+		return nil
+	})
+	same(t, "an id of another park", recordPair(t, s, p2, "x1"), platform.RecordPair{})
 }

@@ -41,7 +41,9 @@
 // StaleOnlineAccounts leaves out offline accounts and accounts with a token
 // seen at or after the cutoff (to the millisecond), gives the latest
 // LastSeen of the others (zero without a token), orders them by user id and
-// keeps the first limit.
+// keeps the first limit. For records (platform.RecordPairTx) it checks
+// that RecordPair finds neither half, either one alone, or both, with every
+// field as stored, and no record of another id or park.
 package storetest
 
 import (

@@ -56,7 +56,11 @@ func (s *Service) storeRecords(ctx context.Context, userID string, recs []parked
 }
 
 func (s *Service) putEnter(tx platform.Tx, p platform.Park, rec platform.Record, i int) error {
-	changed, err := replaceRecord(tx, platform.KindEnter, rec)
+	pair, err := tx.RecordPair(rec.IsvParkID, rec.ID)
+	if err != nil {
+		return err
+	}
+	changed, err := replaceRecord(tx, platform.KindEnter, rec, pair.Enter, pair.HasEnter)
 	if err != nil || !changed {
 		return err
 	}
@@ -65,13 +69,10 @@ func (s *Service) putEnter(tx platform.Tx, p platform.Park, rec platform.Record,
 			return err
 		}
 	}
-	exit, err := tx.Record(platform.KindExit, rec.IsvParkID, rec.ID)
-	if platform.IsNotFound(err) {
+	if !pair.HasExit {
 		return plateWarning(tx, p, rec.PlateNo, rec.ReceivedAt)
 	}
-	if err != nil {
-		return err
-	}
+	exit := pair.Exit
 	if exit.Time.Before(rec.Time) {
 		return platform.FieldErrorf(platform.KindInvalid, field(i, "enterTime"),
 			"(%s is after the exit's leaveTime %s)", fmtCST(rec.Time), fmtCST(exit.Time))
@@ -99,24 +100,21 @@ func (s *Service) ExitRecord(ctx context.Context, userID string, items []protoco
 }
 
 func (s *Service) putExit(tx platform.Tx, p platform.Park, rec platform.Record, i int) error {
-	old, err := tx.Record(platform.KindExit, rec.IsvParkID, rec.ID)
-	if err == nil && bytes.Equal(old.Payload, rec.Payload) {
+	pair, err := tx.RecordPair(rec.IsvParkID, rec.ID)
+	if err != nil {
+		return err
+	}
+	if pair.HasExit && bytes.Equal(pair.Exit.Payload, rec.Payload) {
 		return nil
 	}
-	if err != nil && !platform.IsNotFound(err) {
-		return err
-	}
-	entry, err := tx.Record(platform.KindEnter, rec.IsvParkID, rec.ID)
 	switch {
-	case platform.IsNotFound(err):
+	case !pair.HasEnter:
 		rec.NoEntry = true
-	case err != nil:
-		return err
-	case rec.Time.Before(entry.Time):
+	case rec.Time.Before(pair.Enter.Time):
 		return platform.FieldErrorf(platform.KindInvalid, field(i, "leaveTime"),
-			"(%s is before the entry's enterTime %s)", fmtCST(rec.Time), fmtCST(entry.Time))
+			"(%s is before the entry's enterTime %s)", fmtCST(rec.Time), fmtCST(pair.Enter.Time))
 	}
-	if _, err := replaceRecord(tx, platform.KindExit, rec); err != nil {
+	if _, err := replaceRecord(tx, platform.KindExit, rec, pair.Exit, pair.HasExit); err != nil {
 		return err
 	}
 	if s.Reservations != nil {
@@ -134,20 +132,18 @@ func (s *Service) putExit(tx platform.Tx, p platform.Park, rec platform.Record, 
 	return plateWarning(tx, p, rec.PlateNo, rec.ReceivedAt)
 }
 
-// replaceRecord stores rec unless an identical one is stored, keeping a
-// replaced version in history. It reports whether anything changed.
-func replaceRecord(tx platform.Tx, kind platform.RecordKind, rec platform.Record) (bool, error) {
-	old, err := tx.Record(kind, rec.IsvParkID, rec.ID)
-	switch {
-	case err == nil && bytes.Equal(old.Payload, rec.Payload):
-		return false, nil
-	case err == nil:
+// replaceRecord stores rec unless old, the stored record of its kind and
+// id (when has), is identical, keeping a replaced version in history. It
+// reports whether anything changed.
+func replaceRecord(tx platform.Tx, kind platform.RecordKind, rec, old platform.Record, has bool) (bool, error) {
+	if has {
+		if bytes.Equal(old.Payload, rec.Payload) {
+			return false, nil
+		}
 		h := platform.HistoryEntry{Object: string(kind), IsvParkID: rec.IsvParkID, Key: rec.ID, Old: old.Payload, ChangedAt: rec.ReceivedAt}
 		if err := tx.AddHistory(h); err != nil {
 			return false, err
 		}
-	case !platform.IsNotFound(err):
-		return false, err
 	}
 	return true, tx.PutRecord(kind, rec)
 }
