@@ -42,6 +42,10 @@ type Server struct {
 	Window time.Duration
 	// Limits are the request rate limits (off when zero).
 	Limits Limits
+	// Mount adds the routes of the other parts of parkd (public read API,
+	// console, metrics) to the mux, under the same request log, request
+	// id and per-address limit; nil adds none.
+	Mount func(mux *http.ServeMux)
 
 	addrLimits    *limiters
 	accountLimits *limiters
@@ -73,6 +77,9 @@ func (s *Server) Handler() http.Handler {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
 	})
+	if s.Mount != nil {
+		s.Mount(mux)
+	}
 	return s.withRequestLog(s.withAddrLimit(mux))
 }
 

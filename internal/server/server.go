@@ -79,7 +79,8 @@ func New(cfg Config, now platform.Clock, log *slog.Logger) (*Server, error) {
 		StrictPictures: cfg.StrictPictures, Reservations: s.Reservations}
 	s.API = &api.Server{Sessions: s.Sessions, Uplink: s.Uplink, Reservations: s.Reservations, Now: now, Log: log,
 		MaxBody: cfg.MaxBody, MaxItems: cfg.MaxItems, Window: cfg.Window,
-		Limits: api.Limits{PerAddr: cfg.RatePerAddr, PerAccount: cfg.RatePerAccount, Burst: cfg.RateBurst}}
+		Limits: api.Limits{PerAddr: cfg.RatePerAddr, PerAccount: cfg.RatePerAccount, Burst: cfg.RateBurst},
+		Mount: s.routes}
 	return s, nil
 }
 

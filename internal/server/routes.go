@@ -1,0 +1,9 @@
+package server
+
+import "net/http"
+
+// routes mounts the parts of parkd beside the uplink and booking API
+// (internal/api) on mux: one line per part, so that every route of the
+// running server can be found from here.
+func (s *Server) routes(mux *http.ServeMux) {
+}
