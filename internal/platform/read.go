@@ -27,7 +27,7 @@ type VacancyHour struct {
 type ReservationFilter struct {
 	IsvParkID string
 	State     ReservationState
-	Plate     string // normalised plate
+	Plate     string    // normalised plate
 	From, To  time.Time // CreatedAt in [From, To) when set
 	Limit     int       // 0 or less: all
 }

@@ -80,7 +80,7 @@ func New(cfg Config, now platform.Clock, log *slog.Logger) (*Server, error) {
 	s.API = &api.Server{Sessions: s.Sessions, Uplink: s.Uplink, Reservations: s.Reservations, Now: now, Log: log,
 		MaxBody: cfg.MaxBody, MaxItems: cfg.MaxItems, Window: cfg.Window,
 		Limits: api.Limits{PerAddr: cfg.RatePerAddr, PerAccount: cfg.RatePerAccount, Burst: cfg.RateBurst},
-		Mount: s.routes}
+		Mount:  s.routes}
 	return s, nil
 }
 
