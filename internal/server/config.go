@@ -63,6 +63,12 @@ type Config struct {
 	RatePerAddr    float64
 	RatePerAccount float64
 	RateBurst      int
+	// ReadHeaderTimeout and ReadTimeout cut off slow clients: the time
+	// to read a request's headers, and the whole request with its body
+	// (PARKD_READ_HEADER_TIMEOUT, default 10s; PARKD_READ_TIMEOUT,
+	// default 60s).
+	ReadHeaderTimeout time.Duration
+	ReadTimeout       time.Duration
 	// NoBackground keeps the liveness sweeper and the reservation engine
 	// from running on timers; tests with a manual clock drive them.
 	NoBackground bool
@@ -101,7 +107,8 @@ func (c *Config) FromEnv() error {
 		name string
 	}{{&c.HeartbeatInterval, "PARKD_HEARTBEAT_INTERVAL"}, {&c.Window, "PARKD_TIMESTAMP_WINDOW"},
 		{&c.Retention.SeriesAge, "PARKD_RETAIN_SERIES"}, {&c.Retention.HistoryAge, "PARKD_RETAIN_HISTORY"},
-		{&c.Retention.PictureAge, "PARKD_RETAIN_PICTURES"}, {&c.LeaseTTL, "PARKD_LEASE_TTL"}} {
+		{&c.Retention.PictureAge, "PARKD_RETAIN_PICTURES"}, {&c.LeaseTTL, "PARKD_LEASE_TTL"},
+		{&c.ReadHeaderTimeout, "PARKD_READ_HEADER_TIMEOUT"}, {&c.ReadTimeout, "PARKD_READ_TIMEOUT"}} {
 		if v := os.Getenv(d.name); v != "" {
 			x, err := time.ParseDuration(v)
 			if err != nil {
@@ -165,6 +172,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Sync == "" {
 		c.Sync = "full"
+	}
+	if c.ReadHeaderTimeout <= 0 {
+		c.ReadHeaderTimeout = 10 * time.Second
+	}
+	if c.ReadTimeout <= 0 {
+		c.ReadTimeout = 60 * time.Second
 	}
 	if c.Regions == nil {
 		c.Regions = protocol.Shenzhen
