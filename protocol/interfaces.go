@@ -20,6 +20,16 @@ const (
 	ReplenishCode     Interface = "replenishCarInfo"  // 12 拉取补报车辆数据上报接口, up
 )
 
+// Off-peak interfaces (错峰停车, clause 6.7): the standard leaves them to
+// agreement between the platforms; parkd's are in docs/offpeak.md. Only
+// accounts with the off-peak role call them; login and heartBeats serve
+// both roles.
+const (
+	OffPeakPackageCode       Interface = "offPeakPackage"       // packages, create or update
+	OffPeakPackageStatusCode Interface = "offPeakPackageStatus" // put on or take off sale
+	OffPeakOrderCode         Interface = "offPeakOrder"         // orders, create or update
+)
+
 // PathPrefix is the URL path before the interface code (clause 5.1 d).
 const PathPrefix = "/dataReceive/v1/"
 
@@ -30,21 +40,39 @@ const Version = "1.0.0"
 var Uplink = []Interface{Login, HeartBeats, ParkInfoCode, EntranceExitCode, EnterRecordCode,
 	ExitRecordCode, PictureCode, ParkSpaceInfoCode, ParkCarInfoCode, ReplenishCode}
 
+// OffPeak lists the off-peak interfaces the platform serves.
+var OffPeak = []Interface{OffPeakPackageCode, OffPeakPackageStatusCode, OffPeakOrderCode}
+
 // Downlink lists the two interfaces a parking system serves.
 var Downlink = []Interface{ReservationCode, CancelCode}
 
 // Path returns the URL path of i.
 func (i Interface) Path() string { return PathPrefix + string(i) }
 
-// IsUplink reports whether the platform serves i.
+// IsUplink reports whether the platform serves i: one of table 30's
+// uplink interfaces or an off-peak one.
 func (i Interface) IsUplink() bool {
 	for _, u := range Uplink {
 		if u == i {
 			return true
 		}
 	}
+	return i.IsOffPeak()
+}
+
+// IsOffPeak reports whether i is an off-peak interface.
+func (i Interface) IsOffPeak() bool {
+	for _, u := range OffPeak {
+		if u == i {
+			return true
+		}
+	}
 	return false
 }
+
+// Shared reports whether both roles of account may call i: login and
+// heartBeats.
+func (i Interface) Shared() bool { return i == Login || i == HeartBeats }
 
 // NeedsToken reports whether a request to i must carry an accessToken:
 // every interface but login.
