@@ -1,0 +1,202 @@
+// Package public is the platform's public read API (车位信息发布): a JSON
+// API without login for the city's app and map, under /api/v1/public/.
+//
+// It answers from an in-memory snapshot of every visible park, its live
+// vacancy and its entrances, rebuilt from the store every Refresh (every
+// instance builds its own, so several parkd instances on one database
+// need no push between them), with a grid index for nearby queries.
+// Answers carry Cache-Control and a strong ETag; each client address has
+// its own rate limit.
+//
+// A park is public when its vendor account exists and is not disabled and
+// its reported bizStatus is 1 (启用). Entrances reported as removed (table
+// 9 status 2, 拆除) are left out. Nothing a vendor reports about
+// individual vehicles (plates, record ids, photos, book codes) and no
+// personal data of the park (contacts, tel) is ever part of an answer.
+package public
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/parkd/parkd/internal/city"
+	"github.com/parkd/parkd/internal/platform"
+)
+
+// Defaults of Config.
+const (
+	DefaultRefresh = 5 * time.Second
+	DefaultRate    = 20
+)
+
+// Config tunes the public API.
+type Config struct {
+	// Refresh is how often the snapshot is rebuilt from the store, and
+	// the max-age of the answers (default 5 s).
+	Refresh time.Duration
+	// Rate is the requests per second allowed from one client address
+	// (default 20, burst twice that); negative turns the limit off.
+	Rate float64
+}
+
+// Service serves the public read API.
+type Service struct {
+	Store platform.Store
+	City  city.City
+	Cfg   Config
+	Log   *slog.Logger
+	// Packages, when set, returns the off-peak packages on sale at a park
+	// for its detail answer (the `packages` field); nil leaves the field
+	// out. Whatever it returns is marshalled as JSON as is: it must hold
+	// nothing about individual vehicles.
+	Packages func(ctx context.Context, isvParkID string) (any, error)
+
+	snap    atomic.Pointer[snapshot]
+	buildMu sync.Mutex
+	prev    map[string]*parkInfo // decoded parkInfo of the last build, by IsvParkID
+	limits  *limiters
+}
+
+// New returns a service over store for the deployment c.
+func New(store platform.Store, c city.City, cfg Config, log *slog.Logger) *Service {
+	if cfg.Refresh <= 0 {
+		cfg.Refresh = DefaultRefresh
+	}
+	if cfg.Rate == 0 {
+		cfg.Rate = DefaultRate
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Service{Store: store, City: c, Cfg: cfg, Log: log, limits: newLimiters(cfg.Rate)}
+}
+
+// Mount adds the public routes to mux.
+func (s *Service) Mount(mux *http.ServeMux) {
+	mux.Handle("GET /api/v1/public/parks", s.guard(s.serveParks))
+	mux.Handle("GET /api/v1/public/parks/{isvParkId}", s.guard(s.servePark))
+	mux.Handle("GET /api/v1/public/districts", s.guard(s.serveDistricts))
+	mux.Handle("GET /api/v1/public/city", s.guard(s.serveCity))
+}
+
+// Run rebuilds the snapshot every Cfg.Refresh until ctx ends.
+func (s *Service) Run(ctx context.Context) {
+	t := time.NewTicker(s.Cfg.Refresh)
+	defer t.Stop()
+	for {
+		if err := s.Refresh(ctx); err != nil && ctx.Err() == nil {
+			s.Log.Error("public snapshot", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Refresh rebuilds the snapshot from the store now.
+func (s *Service) Refresh(ctx context.Context) error {
+	s.buildMu.Lock()
+	defer s.buildMu.Unlock()
+	return s.refreshLocked(ctx)
+}
+
+func (s *Service) refreshLocked(ctx context.Context) error {
+	d, err := Load(ctx, s.Store)
+	if err != nil {
+		return err
+	}
+	s.install(d)
+	return nil
+}
+
+// install builds a snapshot of d and serves it from now on. The caller
+// holds buildMu.
+func (s *Service) install(d Data) {
+	snap, decoded := build(d, s.City, s.prev, s.Log)
+	s.prev = decoded
+	s.snap.Store(snap)
+}
+
+// current returns the snapshot, building the first one if none exists.
+func (s *Service) current(ctx context.Context) (*snapshot, error) {
+	if p := s.snap.Load(); p != nil {
+		return p, nil
+	}
+	s.buildMu.Lock()
+	defer s.buildMu.Unlock()
+	if p := s.snap.Load(); p != nil {
+		return p, nil
+	}
+	if err := s.refreshLocked(ctx); err != nil {
+		return nil, err
+	}
+	return s.snap.Load(), nil
+}
+
+// Data is the store's state a snapshot is built from.
+type Data struct {
+	Accounts  []platform.Account
+	Parks     []platform.Park
+	Vacancies []platform.Vacancy
+	// Entrances of each park, by IsvParkID.
+	Entrances map[string][]platform.Entrance
+}
+
+// Load reads the data of a snapshot from store in one read transaction:
+// the accounts, every park, the live vacancies, and the entrances of the
+// parks that are public.
+func Load(ctx context.Context, store platform.Store) (Data, error) {
+	var d Data
+	err := store.View(ctx, func(tx platform.Tx) error {
+		var err error
+		if d.Accounts, err = tx.Accounts(); err != nil {
+			return err
+		}
+		r := platform.Reader(tx)
+		if d.Parks, err = r.AllParks(); err != nil {
+			return err
+		}
+		if d.Vacancies, err = r.LiveVacancies(); err != nil {
+			return err
+		}
+		d.Entrances = map[string][]platform.Entrance{}
+		enabled := enabledAccounts(d.Accounts)
+		for _, p := range d.Parks {
+			if !visible(p, enabled) {
+				continue
+			}
+			es, err := tx.Entrances(p.IsvParkID)
+			if err != nil && !platform.IsNotFound(err) {
+				return err
+			}
+			if len(es) > 0 {
+				d.Entrances[p.IsvParkID] = es
+			}
+		}
+		return nil
+	})
+	return d, err
+}
+
+// enabledAccounts returns the set of accounts that are not disabled.
+func enabledAccounts(as []platform.Account) map[string]bool {
+	m := make(map[string]bool, len(as))
+	for _, a := range as {
+		if !a.Disabled {
+			m[a.UserID] = true
+		}
+	}
+	return m
+}
+
+// visible reports whether p is public: its account is enabled and its
+// bizStatus is 1.
+func visible(p platform.Park, enabled map[string]bool) bool {
+	return enabled[p.UserID] && p.BizStatus == 1
+}

@@ -1,0 +1,285 @@
+package public
+
+import (
+	"cmp"
+	"encoding/json"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/parkd/parkd/internal/city"
+	"github.com/parkd/parkd/internal/platform"
+	"github.com/parkd/parkd/protocol"
+)
+
+// TimeLayout is how times appear in answers: CST with its offset.
+const TimeLayout = "2006-01-02T15:04:05+08:00"
+
+// ParkSummary is a park in a list answer.
+type ParkSummary struct {
+	IsvParkID   string  `json:"isvParkId"`
+	Name        string  `json:"name"`
+	Address     string  `json:"address"`
+	AreaCode    string  `json:"areaCode"`
+	District    string  `json:"district"` // the region's name ("" when not a region of the city)
+	Lng         float64 `json:"lng"`      // GCJ-02
+	Lat         float64 `json:"lat"`      // GCJ-02
+	TotalSpaces int     `json:"totalSpaces"`
+	// FreeSpaces is the live unusedStalls, null when the park has not
+	// reported vacancy; VacancyAt is when it was reported.
+	FreeSpaces *int    `json:"freeSpaces"`
+	VacancyAt  *string `json:"vacancyAt"`
+	Reservable bool    `json:"reservable"`
+	// FreeReservableSpaces is the live unusedReservableStalls (null
+	// without vacancy).
+	FreeReservableSpaces *int `json:"freeReservableSpaces"`
+	// ChargingSpaces is the reported totalCharingSpaces (null when the
+	// park did not report it).
+	ChargingSpaces *int `json:"chargingSpaces"`
+	// Distance is the distance in metres from the queried point (nearby
+	// answers only).
+	Distance *int `json:"distance,omitempty"`
+}
+
+// Park is the detail answer of one park.
+type Park struct {
+	ParkSummary
+	ParkType    int `json:"parkType"`    // table 6: 0 roadside, 1 indoor, 2 outdoor
+	ServiceType int `json:"serviceType"` // appendix B
+	BizStatus   int `json:"bizStatus"`   // table 6: always 1 (启用) for a public park
+	// Online tells whether the park's system is connected now (its live
+	// data is current).
+	Online                   bool `json:"online"`
+	ReservableSpaces         int  `json:"reservableSpaces"`
+	ReservableChargingSpaces int  `json:"reservableChargingSpaces"`
+	// FreeChargingSpaces is the live unusedCharingStalls (null without
+	// vacancy).
+	FreeChargingSpaces *int       `json:"freeChargingSpaces"`
+	Tariff             string     `json:"tariff"` // chargeDesc
+	BusinessHours      []Hours    `json:"businessHours"`
+	Entrances          []Entrance `json:"entrances"`
+	// Packages are the off-peak packages on sale (left out when the
+	// platform has none to offer).
+	Packages any `json:"packages,omitempty"`
+}
+
+// Hours is one entry of a park's business hours (table 7).
+type Hours struct {
+	Type      int    `json:"type"`     // 1 all days, 2 workdays, 3 holidays, 4 special days
+	TypeName  string `json:"typeName"` // 全天, 工作日, 法定节假日, 特殊日
+	StartTime string `json:"startTime"`
+	EndTime   string `json:"endTime"`
+	StartDate string `json:"startDate,omitempty"` // type 4: as reported (Date or DateTime)
+	EndDate   string `json:"endDate,omitempty"`
+}
+
+// Entrance is an entrance or exit of a park (table 9).
+type Entrance struct {
+	Code     string  `json:"code"`
+	Name     string  `json:"name"`
+	Type     int     `json:"type"`     // 1 in, 2 out, 3 both
+	TypeName string  `json:"typeName"` // 入口, 出口, 出入口
+	Status   int     `json:"status"`   // 1 normal, 3 temporarily closed
+	Lng      float64 `json:"lng"`
+	Lat      float64 `json:"lat"`
+	RoadName string  `json:"roadName,omitempty"`
+}
+
+// District is one region of the city with the totals of its public parks.
+type District struct {
+	AreaCode    string `json:"areaCode"`
+	Name        string `json:"name"`
+	Parks       int    `json:"parks"`
+	TotalSpaces int    `json:"totalSpaces"`
+	// FreeSpaces sums the live unusedStalls of the parks that report it.
+	FreeSpaces int `json:"freeSpaces"`
+}
+
+// snapshot is an immutable view of the public parks at one moment.
+type snapshot struct {
+	parks      []*Park          // by IsvParkID
+	byID       map[string]*Park // IsvParkID -> park
+	byDistrict map[string][]*Park
+	grid       *grid
+	districts  body // the districts answer
+	city       body // the city answer
+	// districtLists holds the full list answer of each region.
+	districtLists map[string]body
+}
+
+// parkInfo is a decoded parkInfo, kept across builds while the park's
+// UpdatedAt stays the same.
+type parkInfo struct {
+	updatedAt time.Time
+	info      protocol.ParkInfo
+	ok        bool
+}
+
+var businessNames = map[protocol.BusinessType]string{
+	protocol.BusinessAllDays: "全天", protocol.BusinessWorkdays: "工作日",
+	protocol.BusinessHolidays: "法定节假日", protocol.BusinessSpecial: "特殊日",
+}
+
+var entranceNames = map[protocol.EntranceType]string{
+	protocol.EntranceIn: "入口", protocol.EntranceOut: "出口", protocol.EntranceInOut: "出入口",
+}
+
+// build makes a snapshot of d's public parks. prev holds the parkInfo
+// decoded by the last build; the decoded set of this one is returned.
+func build(d Data, c city.City, prev map[string]*parkInfo, log *slog.Logger) (*snapshot, map[string]*parkInfo) {
+	enabled := enabledAccounts(d.Accounts)
+	online := make(map[string]bool, len(d.Accounts))
+	for _, a := range d.Accounts {
+		online[a.UserID] = a.Online
+	}
+	vacancies := make(map[string]platform.Vacancy, len(d.Vacancies))
+	for _, v := range d.Vacancies {
+		vacancies[v.IsvParkID] = v
+	}
+	decoded := make(map[string]*parkInfo, len(d.Parks))
+	s := &snapshot{byID: map[string]*Park{}, byDistrict: map[string][]*Park{}}
+	for _, p := range d.Parks {
+		if !visible(p, enabled) {
+			continue
+		}
+		pi := decodeInfo(p, prev, log)
+		decoded[p.IsvParkID] = pi
+		park := newPark(p, pi, c, online[p.UserID], vacancies, d.Entrances[p.IsvParkID])
+		s.parks = append(s.parks, park)
+		s.byID[p.IsvParkID] = park
+		s.byDistrict[p.AreaCode] = append(s.byDistrict[p.AreaCode], park)
+	}
+	slices.SortFunc(s.parks, func(a, b *Park) int { return cmp.Compare(a.IsvParkID, b.IsvParkID) })
+	s.grid = newGrid(s.parks)
+	s.districtLists = map[string]body{}
+	for code, ps := range s.byDistrict {
+		slices.SortFunc(ps, byName)
+		s.districtLists[code] = listBody(ps)
+	}
+	s.districts = newBody(districtsAnswer{Districts: districts(c, s.byDistrict)})
+	s.city = newBody(c)
+	return s, decoded
+}
+
+// byName orders parks by name, then IsvParkID.
+func byName(a, b *Park) int {
+	if c := cmp.Compare(a.Name, b.Name); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.IsvParkID, b.IsvParkID)
+}
+
+// decodeInfo decodes p's parkInfo, or reuses the last build's decoding
+// when the park has not changed since.
+func decodeInfo(p platform.Park, prev map[string]*parkInfo, log *slog.Logger) *parkInfo {
+	if pi := prev[p.IsvParkID]; pi != nil && pi.updatedAt.Equal(p.UpdatedAt) {
+		return pi
+	}
+	pi := &parkInfo{updatedAt: p.UpdatedAt}
+	if err := json.Unmarshal(p.Info, &pi.info); err != nil {
+		log.Warn("public: undecodable parkInfo", "isvParkId", p.IsvParkID, "err", err)
+	} else {
+		pi.ok = true
+	}
+	return pi
+}
+
+// newPark makes the public view of p.
+func newPark(p platform.Park, pi *parkInfo, c city.City, online bool, vacancies map[string]platform.Vacancy, es []platform.Entrance) *Park {
+	park := &Park{
+		ParkSummary: ParkSummary{IsvParkID: p.IsvParkID, Name: p.Name, AreaCode: p.AreaCode,
+			District: c.Regions[p.AreaCode], Lng: p.Longitude, Lat: p.Latitude, TotalSpaces: p.TotalSpaces,
+			Reservable: p.Reservable},
+		BizStatus: p.BizStatus, Online: online, ReservableSpaces: p.ReservableSpaces,
+		BusinessHours: []Hours{}, Entrances: entrances(es),
+	}
+	if pi.ok {
+		in := pi.info
+		park.Address = in.Address
+		park.ChargingSpaces = in.TotalCharingSpaces
+		park.ParkType = int(in.ParkType)
+		park.ServiceType = int(in.ServiceType)
+		park.ReservableChargingSpaces = in.TotalReservableCharingSpaces
+		park.Tariff = in.ChargeDesc
+		park.BusinessHours = hours(in.PublicInfos)
+	}
+	if v, ok := vacancies[p.IsvParkID]; ok {
+		setVacancy(park, v)
+	}
+	return park
+}
+
+// setVacancy adds the live vacancy v to park.
+func setVacancy(park *Park, v platform.Vacancy) {
+	free, freeRes := v.UnusedStalls, v.UnusedReservableStalls
+	at := v.At.In(protocol.CST).Format(TimeLayout)
+	park.FreeSpaces, park.FreeReservableSpaces, park.VacancyAt = &free, &freeRes, &at
+	var si protocol.ParkSpaceInfo
+	if json.Unmarshal(v.Info, &si) == nil {
+		charging := si.UnusedCharingStalls
+		park.FreeChargingSpaces = &charging
+	}
+}
+
+func hours(ps []protocol.PublicInfo) []Hours {
+	out := make([]Hours, 0, len(ps))
+	for _, p := range ps {
+		out = append(out, Hours{Type: int(p.Type), TypeName: businessNames[p.Type],
+			StartTime: p.StartTime.String(), EndTime: p.EndTime.String(),
+			StartDate: p.StartDateTime.String(), EndDate: p.EndDateTime.String()})
+	}
+	return out
+}
+
+// entrances returns the public view of es, by code, removed ones left out.
+func entrances(es []platform.Entrance) []Entrance {
+	out := make([]Entrance, 0, len(es))
+	for _, e := range es {
+		var in protocol.EntranceExitInfo
+		if json.Unmarshal(e.Info, &in) != nil || in.Status == protocol.EntranceRemoved {
+			continue
+		}
+		out = append(out, Entrance{Code: e.Code, Name: in.Name, Type: int(in.Type),
+			TypeName: entranceNames[in.Type], Status: int(in.Status), Lng: in.Longitude, Lat: in.Latitude,
+			RoadName: in.RoadName})
+	}
+	slices.SortFunc(out, func(a, b Entrance) int { return cmp.Compare(a.Code, b.Code) })
+	return out
+}
+
+// districts returns every region of c in code order with its totals.
+func districts(c city.City, byDistrict map[string][]*Park) []District {
+	out := make([]District, 0, len(c.Regions))
+	for code, name := range c.Regions {
+		d := District{AreaCode: code, Name: name}
+		for _, p := range byDistrict[code] {
+			d.Parks++
+			d.TotalSpaces += p.TotalSpaces
+			if p.FreeSpaces != nil {
+				d.FreeSpaces += *p.FreeSpaces
+			}
+		}
+		out = append(out, d)
+	}
+	slices.SortFunc(out, func(a, b District) int { return cmp.Compare(a.AreaCode, b.AreaCode) })
+	return out
+}
+
+// Answers of the list routes.
+type (
+	parksAnswer struct {
+		Parks []ParkSummary `json:"parks"`
+	}
+	districtsAnswer struct {
+		Districts []District `json:"districts"`
+	}
+)
+
+// listBody is the list answer of ps, in their order.
+func listBody(ps []*Park) body {
+	items := make([]ParkSummary, len(ps))
+	for i, p := range ps {
+		items[i] = p.ParkSummary
+	}
+	return newBody(parksAnswer{Parks: items})
+}
