@@ -223,7 +223,9 @@
       h('div', {class: 'grid two'},
         panel(bi('停车场分布', 'Parks map'), null, mapBox,
           h('div', {class: 'legend'}, [['#1a9a55', '< 70%'], ['#e0a100', '70–90%'], ['#d64545', '≥ 90%'], ['#9aa3b0', '未知 unknown']]
-            .map(([c, l]) => h('span', null, h('i', {style: 'background:' + c}), l)))),
+            .map(([c, l]) => h('span', null, h('i', {style: 'background:' + c}), l)),
+          h('span', null, h('i', {style: 'background:#fff;border:2px solid #5a6372'}), '离线 offline'),
+          h('span', null, '拖动平移 · 滚轮缩放 · 点击查看 drag, wheel, click'))),
         panel(bi('各区', 'Districts'), null, districts)),
     ]);
     const map = new ParkMap(mapBox);
@@ -237,12 +239,10 @@
       renderTotals(totals, o.totals);
       clear(districts).appendChild(table([
         {label: '区域 District', get: (d) => d.name || d.areaCode},
-        {label: '停车场 Parks', num: true, get: (d) => `${num(d.parksOnline)} / ${num(d.parks)}`},
-        {label: '车位 Spaces', num: true, get: (d) => num(d.totalSpaces)},
-        {label: '空余 Free', num: true, get: (d) => num(d.freeSpaces)},
+        {label: '在线/停车场 Parks', num: true, get: (d) => `${num(d.parksOnline)} / ${num(d.parks)}`},
+        {label: '空余/车位 Free', num: true, get: (d) => `${num(d.freeSpaces)} / ${num(d.totalSpaces)}`},
         {label: '占用 Occ.', get: (d) => occBar(d.totalSpaces ? 1 - d.freeSpaces / d.totalSpaces : null)},
-        {label: '入 In', num: true, get: (d) => num(d.entriesToday)},
-        {label: '出 Out', num: true, get: (d) => num(d.exitsToday)},
+        {label: '入/出 In/Out', num: true, get: (d) => `${num(d.entriesToday)} / ${num(d.exitsToday)}`},
       ], o.districts, {testid: 'districts-table'}));
       map.setData(o.city, o.parks);
       if (!view.dataset.ready) {
@@ -312,8 +312,8 @@
       if (b && b.maxLng > b.minLng && b.maxLat > b.minLat) {
         const [x0, y0] = project(b.minLng, b.maxLat);
         const [x1, y1] = project(b.maxLng, b.minLat);
-        this.zoom = Math.log2(Math.min(w / (x1 - x0), hgt / (y1 - y0)) * 0.95);
-        [this.cx, this.cy] = c.center ? project(c.center.lng, c.center.lat) : [(x0 + x1) / 2, (y0 + y1) / 2];
+        this.zoom = Math.log2(Math.min(w / (x1 - x0), hgt / (y1 - y0)) * 0.9);
+        [this.cx, this.cy] = [(x0 + x1) / 2, (y0 + y1) / 2];
       } else if (c.center) {
         this.zoom = c.zoom || 11;
         [this.cx, this.cy] = project(c.center.lng, c.center.lat);
@@ -478,8 +478,8 @@
       c.dataset.zoom = this.zoom.toFixed(2);
     }
     drawGraticule(ctx, w, hgt) { // a light grid of 0.1° (or coarser) lines when there are no tiles
-      const step = this.zoom > 12 ? 0.02 : this.zoom > 10 ? 0.1 : this.zoom > 7 ? 1 : 5;
       const s = this.scale();
+      const step = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10].find((d) => d * TILE * s / 360 >= 90) || 20;
       const lngAt = (sx) => ((this.cx + (sx - w / 2) / s) / TILE) * 360 - 180;
       const latAt = (sy) => { const y = (this.cy + (sy - hgt / 2) / s) / TILE; return Math.atan(Math.sinh(Math.PI * (1 - 2 * y))) * 180 / Math.PI; };
       ctx.strokeStyle = '#d5dde7'; ctx.lineWidth = 1; ctx.fillStyle = '#9aa6b6'; ctx.font = '10px system-ui, sans-serif';
@@ -664,7 +664,7 @@
       ['ID', h('span', {class: 'mono'}, p.isvParkId)], ['编码 Code', h('span', {class: 'mono'}, p.parkCode)],
       ['厂商 Vendor', p.userId], ['区域 District', `${p.district || ''} ${p.areaCode || ''}`],
       ['车位 Spaces', num(p.totalSpaces)], ['营业 Biz status', String(p.bizStatus ?? '—')],
-      ['预约 Reservable', p.reservable ? '是 yes' : '否 no'], ['坐标 Position', `${p.lng ?? '—'}, ${p.lat ?? '—'}`],
+      ['预约 Reservable', p.reservable ? '是 yes' : '否 no'], ['坐标 Position', typeof p.lng === 'number' ? `${p.lng.toFixed(6)}, ${p.lat.toFixed(6)}` : '—'],
       ['更新 Updated', when(p.updatedAt)],
     ];
     if (info && typeof info === 'object') for (const k of ['address', 'parkType', 'chargeInfo', 'openTime', 'contactPhone']) if (info[k] !== undefined && info[k] !== '') facts.push([k, String(typeof info[k] === 'object' ? JSON.stringify(info[k]) : info[k])]);
