@@ -404,7 +404,6 @@
         const url = this.city.tileUrl.replace('{z}', z).replace('{x}', ((x % n) + n) % n).replace('{y}', y)
           .replace('{s}', 'abc'[(x + y) % 3]);
         t = new Image();
-        t.crossOrigin = 'anonymous';
         t.onload = () => { if (!this.dead) this.draw(); };
         t.src = url;
         this.tiles.set(key, t);
