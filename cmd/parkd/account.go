@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"strconv"
 	"text/tabwriter"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/parkd/parkd/internal/server"
 	"github.com/parkd/parkd/internal/session"
 	"github.com/parkd/parkd/protocol"
+	"golang.org/x/crypto/bcrypt"
 )
 
 // account runs the operator's account commands. Accounts are never
@@ -34,6 +36,10 @@ func account(ctx context.Context, verb string, args []string, stdout io.Writer) 
 	fs.BoolVar(&k.generate, "generate", false, "set-key: generate a random data key and print it once")
 	fs.BoolVar(&k.require, "require", false, "set-key: refuse plaintext requests from the account")
 	fs.BoolVar(&k.clear, "clear", false, "set-key: remove the data key (and the requirement)")
+	var bulk bulkFlags
+	fs.IntVar(&bulk.count, "count", 0, "add: create this many accounts PREFIX0 .. PREFIX(N-1) in one transaction, all with --password (load tests)")
+	fs.StringVar(&bulk.prefix, "prefix", "", "add --count: userId prefix")
+	fs.IntVar(&bulk.cost, "bcrypt-cost", bcrypt.DefaultCost, "add --count: bcrypt cost of the shared password hash (4 makes logins cheap for load tests)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -44,6 +50,9 @@ func account(ctx context.Context, verb string, args []string, stdout io.Writer) 
 	defer store.Close()
 	switch verb {
 	case "add":
+		if bulk.count > 0 {
+			return addAccounts(ctx, store, bulk, *password, stdout)
+		}
 		return addAccount(ctx, store, *userID, *password, *callback, *callbackToken, stdout)
 	case "list":
 		return listAccounts(ctx, store, stdout)
@@ -87,6 +96,53 @@ func addAccount(ctx context.Context, store platform.Store, userID, password, cal
 		return err
 	}
 	fmt.Fprintf(stdout, "account %s added\n", userID)
+	return nil
+}
+
+// bulkFlags are the flags of `account add --count`.
+type bulkFlags struct {
+	count  int
+	prefix string
+	cost   int
+}
+
+// addAccounts creates b.count accounts named b.prefix followed by 0 ..
+// count-1, sharing one password hash, in one transaction: a quick way to
+// provision a city of simulated lots for load tests.
+func addAccounts(ctx context.Context, store platform.Store, b bulkFlags, password string, stdout io.Writer) error {
+	last := b.prefix + strconv.Itoa(b.count-1)
+	if err := (protocol.LoginRequest{UserID: last, Password: "x"}).Validate(); err != nil || b.prefix == "" {
+		return fmt.Errorf("--prefix is required, and %s must be at most 32 characters", last)
+	}
+	if password == "" {
+		return fmt.Errorf("--password is required")
+	}
+	if b.cost < bcrypt.MinCost || b.cost > bcrypt.MaxCost {
+		return fmt.Errorf("--bcrypt-cost must be %d to %d", bcrypt.MinCost, bcrypt.MaxCost)
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(protocol.PasswordDigest(password)), b.cost)
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	err = store.Update(ctx, func(tx platform.Tx) error {
+		for i := range b.count {
+			id := b.prefix + strconv.Itoa(i)
+			if _, err := tx.Account(id); err == nil {
+				return fmt.Errorf("account %s exists", id)
+			} else if !platform.IsNotFound(err) {
+				return err
+			}
+			if err := tx.PutAccount(platform.Account{UserID: id, PasswordHash: hash, CreatedAt: now}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%d accounts %s0 .. %s added\n", b.count, b.prefix, last)
 	return nil
 }
 

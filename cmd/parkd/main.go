@@ -36,6 +36,7 @@ func main() {
 const usage = `usage:
   parkd serve [--addr HOST:PORT] [--data DIR] [--db postgres://...] [--plain-http] [flags]
   parkd account add --data DIR --user-id ID --password PLAINTEXT [--callback URL --callback-token TOKEN]
+  parkd account add --data DIR --count N --prefix PREFIX --password PLAINTEXT [--bcrypt-cost 4]
   parkd account list --data DIR
   parkd account disable --data DIR --user-id ID
   parkd account set-key --data DIR --user-id ID [--key HEX32 | --generate] [--require]
