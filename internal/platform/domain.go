@@ -32,6 +32,10 @@ type Account struct {
 	// 4 naming `encrypted`), except login and heartBeats. It is only
 	// meaningful with a DataKey.
 	RequireEncryption bool
+	// Role is RolePLMS (a parking system; "" means the same) or
+	// RoleOffPeak (a third-party off-peak platform): it decides which
+	// interfaces the account may call (docs/offpeak.md).
+	Role string
 }
 
 // Token is a live or expired accessToken (table 3).

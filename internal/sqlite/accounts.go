@@ -9,11 +9,11 @@ import (
 // Accounts, their liveness history and their tokens.
 
 const accountCols = `user_id, password_hash, callback_url, callback_token, disabled,
-	created_at, online, state_since, data_key, require_encryption`
+	created_at, online, state_since, data_key, require_encryption, role`
 
 func scanAccount(s scanner) (a platform.Account, err error) {
 	err = s.Scan(&a.UserID, &a.PasswordHash, &a.CallbackURL, &a.CallbackToken, &a.Disabled,
-		asTime(&a.CreatedAt), &a.Online, asTime(&a.StateSince), &a.DataKey, &a.RequireEncryption)
+		asTime(&a.CreatedAt), &a.Online, asTime(&a.StateSince), &a.DataKey, &a.RequireEncryption, &a.Role)
 	return a, err
 }
 
@@ -24,14 +24,15 @@ func (t *tx) Account(userID string) (platform.Account, error) {
 
 // PutAccount inserts a or replaces the account with its UserID.
 func (t *tx) PutAccount(a platform.Account) error {
-	_, err := t.exec(`INSERT INTO accounts (`+accountCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	_, err := t.exec(`INSERT INTO accounts (`+accountCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (user_id) DO UPDATE SET password_hash = excluded.password_hash,
 			callback_url = excluded.callback_url, callback_token = excluded.callback_token,
 			disabled = excluded.disabled, created_at = excluded.created_at,
 			online = excluded.online, state_since = excluded.state_since,
-			data_key = excluded.data_key, require_encryption = excluded.require_encryption`,
+			data_key = excluded.data_key, require_encryption = excluded.require_encryption,
+			role = excluded.role`,
 		a.UserID, a.PasswordHash, a.CallbackURL, a.CallbackToken, a.Disabled,
-		ms(a.CreatedAt), a.Online, ms(a.StateSince), dataKey(a.DataKey), a.RequireEncryption)
+		ms(a.CreatedAt), a.Online, ms(a.StateSince), dataKey(a.DataKey), a.RequireEncryption, a.Role)
 	return wrap("put account", err)
 }
 
