@@ -25,6 +25,14 @@ func newRequestID() string {
 	return hex.EncodeToString(b[:])
 }
 
+// Recorder receives one call per answered request (internal/metrics):
+// the route pattern the mux matched ("" when none), the uplink interface
+// and authenticated account when known, the HTTP status, the envelope
+// code (-1 when the answer had none) and the time taken.
+type Recorder interface {
+	Request(route, iface, userID string, status, code int, d time.Duration)
+}
+
 // statusWriter records the status and protocol code of a response for the
 // access log.
 type statusWriter struct {
@@ -55,10 +63,14 @@ func (s *Server) withRequestLog(next http.Handler) http.Handler {
 				s.Log.Error("panic", "requestId", id, "panic", p)
 				s.writeError(sw, r, errPanic)
 			}
+			d := time.Since(start)
+			if s.Metrics != nil {
+				s.Metrics.Request(r.Pattern, sw.iface, sw.user, sw.status, sw.code, d)
+			}
 			s.Log.LogAttrs(r.Context(), slog.LevelInfo, "request", slog.String("requestId", id), slog.String("method", r.Method),
 				slog.String("path", r.URL.Path), slog.String("interface", sw.iface), slog.String("userId", sw.user),
 				slog.Int("status", sw.status), slog.Int("code", sw.code), slog.String("remote", r.RemoteAddr),
-				slog.Duration("duration", time.Since(start)))
+				slog.Duration("duration", d))
 		}()
 		next.ServeHTTP(sw, r)
 	})

@@ -46,6 +46,8 @@ type Server struct {
 	// console, metrics) to the mux, under the same request log, request
 	// id and per-address limit; nil adds none.
 	Mount func(mux *http.ServeMux)
+	// Metrics is told of every answered request; nil records nothing.
+	Metrics Recorder
 
 	addrLimits    *limiters
 	accountLimits *limiters

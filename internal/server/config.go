@@ -69,6 +69,9 @@ type Config struct {
 	// default 60s).
 	ReadHeaderTimeout time.Duration
 	ReadTimeout       time.Duration
+	// MetricsToken, when set, is the bearer token GET /metrics requires
+	// (PARKD_METRICS_TOKEN); empty leaves /metrics open.
+	MetricsToken string
 	// NoBackground keeps the liveness sweeper and the reservation engine
 	// from running on timers; tests with a manual clock drive them.
 	NoBackground bool
@@ -90,6 +93,7 @@ func (c *Config) FromEnv() error {
 	str(&c.Pictures, "PARKD_PICTURES")
 	str(&c.Sync, "PARKD_SYNC")
 	str(&c.LogLevel, "PARKD_LOG_LEVEL")
+	str(&c.MetricsToken, "PARKD_METRICS_TOKEN")
 	for _, b := range []struct {
 		dst  *bool
 		name string

@@ -6,4 +6,6 @@ import "net/http"
 // (internal/api) on mux: one line per part, so that every route of the
 // running server can be found from here.
 func (s *Server) routes(mux *http.ServeMux) {
+	mux.Handle("GET /metrics", s.serveMetrics())
+	mux.HandleFunc("GET /readyz", s.serveReady)
 }

@@ -15,11 +15,13 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/parkd/parkd/internal/api"
 	"github.com/parkd/parkd/internal/blob"
 	"github.com/parkd/parkd/internal/lease"
+	"github.com/parkd/parkd/internal/metrics"
 	"github.com/parkd/parkd/internal/platform"
 	"github.com/parkd/parkd/internal/postgres"
 	"github.com/parkd/parkd/internal/reservation"
@@ -44,6 +46,10 @@ type Server struct {
 	// Holder names this instance in the leases it takes.
 	Holder string
 	Log    *slog.Logger
+	// Metrics is the Prometheus registry and request counters (GET /metrics).
+	Metrics *metrics.Metrics
+
+	closing atomic.Bool // BeginShutdown was called
 
 	http   *http.Server
 	ln     net.Listener
@@ -71,16 +77,17 @@ func New(cfg Config, now platform.Clock, log *slog.Logger) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{Config: cfg, Store: store, Blobs: blobs, Log: log}
-	s.Sessions = session.New(store, now, session.Config{HeartbeatInterval: cfg.HeartbeatInterval}, log)
+	timed := s.observe(store, now)
+	s.Sessions = session.New(timed, now, session.Config{HeartbeatInterval: cfg.HeartbeatInterval}, log)
 	s.Holder = lease.Holder()
-	s.Retention = &retention.Purger{Store: store, Blobs: blobs, Cfg: cfg.Retention, Now: now, Log: log}
-	s.Reservations = reservation.New(store, now, cfg.Reservation, cfg.DownlinkClient, log)
-	s.Uplink = &uplink.Service{Store: store, Blobs: blobs, Now: now, Log: log, Regions: cfg.Regions,
+	s.Retention = &retention.Purger{Store: timed, Blobs: blobs, Cfg: cfg.Retention, Now: now, Log: log}
+	s.Reservations = reservation.New(timed, now, cfg.Reservation, cfg.DownlinkClient, log)
+	s.Uplink = &uplink.Service{Store: timed, Blobs: blobs, Now: now, Log: log, Regions: cfg.Regions,
 		StrictPictures: cfg.StrictPictures, Reservations: s.Reservations}
 	s.API = &api.Server{Sessions: s.Sessions, Uplink: s.Uplink, Reservations: s.Reservations, Now: now, Log: log,
 		MaxBody: cfg.MaxBody, MaxItems: cfg.MaxItems, Window: cfg.Window,
 		Limits: api.Limits{PerAddr: cfg.RatePerAddr, PerAccount: cfg.RatePerAccount, Burst: cfg.RateBurst},
-		Mount:  s.routes}
+		Mount:  s.routes, Metrics: s.Metrics}
 	return s, nil
 }
 
@@ -187,6 +194,7 @@ func (s *Server) URL() string {
 // Close stops accepting requests, lets those in flight finish (up to 10 s),
 // stops the background work and closes the store.
 func (s *Server) Close() error {
+	s.BeginShutdown()
 	var errs []error
 	if s.http != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -410,6 +410,22 @@ func (m *Manager) sweepAccount(tx platform.Tx, userID string, now time.Time, ttl
 	return nil
 }
 
+// LiveTokens returns how many access tokens this instance has seen and
+// whose lifetime has not run out (tokens used only on other instances
+// are not counted).
+func (m *Manager) LiveTokens() int {
+	now := m.now()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n := 0
+	for _, c := range m.tokens {
+		if m.live(c.lastSeen, now) {
+			n++
+		}
+	}
+	return n
+}
+
 func (m *Manager) pruneCache(now time.Time) {
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -1,0 +1,98 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/parkd/parkd/internal/metrics"
+	"github.com/parkd/parkd/internal/platform"
+)
+
+// ReadyTimeout bounds the store probe of GET /readyz.
+const ReadyTimeout = 2 * time.Second
+
+// observe creates s.Metrics with the store-derived gauges and returns
+// store wrapped so that its transactions are timed.
+func (s *Server) observe(store platform.Store, now platform.Clock) platform.Store {
+	s.Metrics = metrics.New()
+	s.Metrics.AddGauges(s.sampleGauges, 0, now, s.Log)
+	return s.Metrics.Store(store)
+}
+
+// sampleGauges counts the live tokens this instance knows, the accounts
+// online, their parks and the downlink queue, in one read transaction.
+func (s *Server) sampleGauges(ctx context.Context) (metrics.Gauges, error) {
+	g := metrics.Gauges{LiveTokens: s.Sessions.LiveTokens()}
+	err := s.Store.View(ctx, func(tx platform.Tx) error {
+		accts, err := tx.Accounts()
+		if err != nil {
+			return err
+		}
+		for _, a := range accts {
+			if !a.Online {
+				continue
+			}
+			g.AccountsOnline++
+			parks, err := tx.ParksOf(a.UserID)
+			if err != nil {
+				return err
+			}
+			g.ParksOnline += len(parks)
+		}
+		g.DispatchQueue, err = tx.CountDispatches()
+		return err
+	})
+	return g, err
+}
+
+// serveMetrics serves GET /metrics, behind Config.MetricsToken when set.
+func (s *Server) serveMetrics() http.Handler { return s.Metrics.Handler(s.Config.MetricsToken) }
+
+// serveReady answers GET /readyz: 200 when the store answers a read
+// within ReadyTimeout and the server is not shutting down, else 503 with
+// the reason.
+func (s *Server) serveReady(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	if err := s.ready(r.Context()); err != nil {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprintf(w, "not ready: %v\n", err)
+		return
+	}
+	_, _ = w.Write([]byte("ready\n"))
+}
+
+// ready reports why the server cannot take traffic, or nil.
+func (s *Server) ready(ctx context.Context) error {
+	if s.closing.Load() {
+		return fmt.Errorf("shutting down")
+	}
+	ctx, cancel := context.WithTimeout(ctx, ReadyTimeout)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		done <- s.Store.View(ctx, func(tx platform.Tx) error {
+			_, err := tx.Account("\x01readyz")
+			if platform.IsNotFound(err) {
+				return nil
+			}
+			return err
+		})
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			return fmt.Errorf("store: %w", err)
+		}
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("store: no answer within %s", ReadyTimeout)
+	}
+}
+
+// BeginShutdown marks the server as shutting down: /readyz answers 503
+// from now on, so a load balancer stops sending traffic, while requests
+// are still served. Close calls it.
+func (s *Server) BeginShutdown() { s.closing.Store(true) }
