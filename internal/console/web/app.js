@@ -154,7 +154,10 @@
     let found = routes.find(([re]) => re.test(path)) || routes[0];
     const [re, name, fn] = found;
     const m = re.exec(path) || [];
-    for (const a of document.querySelectorAll('#nav a')) a.classList.toggle('active', a.dataset.route === name);
+    for (const a of document.querySelectorAll('#nav a')) {
+      a.classList.toggle('active', a.dataset.route === name);
+      if (a.dataset.route === name) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
+    }
     view.dataset.view = name;
     delete view.dataset.ready;
     try {
