@@ -63,6 +63,7 @@ const cryptoCacheFor = 5 * time.Second
 type cryptoEntry struct {
 	key      []byte
 	require  bool
+	role     string
 	loadedAt time.Time
 }
 
@@ -73,7 +74,7 @@ func (s *Server) cryptoSettings(ctx context.Context, userID string) (platform.Ac
 	now := time.Now()
 	if v, ok := s.cryptoCache.Load(userID); ok {
 		if e := v.(cryptoEntry); now.Sub(e.loadedAt) < cryptoCacheFor {
-			return platform.Account{UserID: userID, DataKey: e.key, RequireEncryption: e.require}, nil
+			return platform.Account{UserID: userID, DataKey: e.key, RequireEncryption: e.require, Role: e.role}, nil
 		}
 	}
 	var acct platform.Account
@@ -85,7 +86,7 @@ func (s *Server) cryptoSettings(ctx context.Context, userID string) (platform.Ac
 	if err != nil {
 		return acct, err
 	}
-	s.cryptoCache.Store(userID, cryptoEntry{key: acct.DataKey, require: acct.RequireEncryption, loadedAt: now})
+	s.cryptoCache.Store(userID, cryptoEntry{key: acct.DataKey, require: acct.RequireEncryption, role: acct.Role, loadedAt: now})
 	return acct, nil
 }
 

@@ -32,6 +32,10 @@ func (s *Server) servePicture(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	if err := s.checkRole(r.Context(), userID, protocol.PictureCode); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	form, err := protocol.ParsePictureForm(func(k string) string { return fields[k] })
 	if err == nil {
 		err = s.checkWindow(form.Timestamp)

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/parkd/parkd/internal/offpeak"
 	"github.com/parkd/parkd/internal/platform"
 	"github.com/parkd/parkd/internal/reservation"
 	"github.com/parkd/parkd/internal/session"
@@ -32,8 +33,11 @@ type Server struct {
 	Uplink   *uplink.Service
 	// Reservations serves the booking API; nil leaves it out.
 	Reservations *reservation.Service
-	Now          platform.Clock
-	Log          *slog.Logger
+	// OffPeak serves the off-peak interfaces (docs/offpeak.md); nil
+	// leaves them out.
+	OffPeak *offpeak.Service
+	Now     platform.Clock
+	Log     *slog.Logger
 	// MaxBody bounds a JSON request body (default 1 MiB); over it is code 2.
 	MaxBody int64
 	// MaxItems bounds the items of one request (default 100); over it is 4.

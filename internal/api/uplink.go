@@ -90,6 +90,9 @@ func (s *Server) readRequest(w http.ResponseWriter, r *http.Request, code protoc
 		if err := s.accountAllowed(req.userID); err != nil {
 			return req, err
 		}
+		if err := s.checkRole(r.Context(), req.userID, code); err != nil {
+			return req, err
+		}
 	}
 	var key []byte
 	var b64 string
@@ -176,6 +179,9 @@ func (s *Server) dispatch(ctx context.Context, code protocol.Interface, req requ
 		return decodeThen(ctx, req, u.ParkCarInfo)
 	case protocol.ReplenishCode:
 		return decodeThen(ctx, req, u.ReplenishCarInfo)
+	}
+	if code.IsOffPeak() {
+		return s.dispatchOffPeak(ctx, code, req)
 	}
 	return nil, protocol.Errorf(protocol.CodeFormat, "unknown interface %q", string(code))
 }

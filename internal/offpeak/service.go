@@ -1,0 +1,237 @@
+// Package offpeak implements off-peak parking (错峰停车, clause 6.7,
+// docs/offpeak.md): the packages and orders that third-party off-peak
+// platforms report, and the reads of the public API and the console.
+//
+// A platform names a park by its isvParkId or by the permitNo the park
+// reported in parkInfo. It may sell packages at any park of the city (it is
+// not the park's vendor) but sees and changes only its own packages and
+// orders: packages are keyed by (platform, park, packageNo) and orders by
+// (platform, orderNo). Re-sending an identical item is a success that
+// stores nothing new; a changed item replaces the stored one and the old
+// version is kept in history (orders also keep their status changes).
+// Every batch is stored in one transaction: all of it or nothing.
+package offpeak
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/parkd/parkd/internal/platform"
+	"github.com/parkd/parkd/protocol"
+)
+
+// Service handles off-peak data for authenticated off-peak accounts.
+type Service struct {
+	Store platform.Store
+	Now   platform.Clock
+	Log   *slog.Logger
+}
+
+// History object names (platform.HistoryEntry.Object).
+const (
+	historyPackage = "offpeakPackage"
+	historyOrder   = "offpeakOrder"
+)
+
+// field returns the path of a field of item i.
+func field(i int, name string) string { return fmt.Sprintf("data[%d].%s", i, name) }
+
+// parkOf resolves a park reference: 1101 on the field that names no park
+// (or, for a permitNo that several parks reported, asks for isvParkId).
+func parkOf(tx platform.Tx, ref protocol.ParkRef, i int) (platform.Park, error) {
+	if ref.IsvParkID != "" {
+		p, err := tx.ParkByID(ref.IsvParkID)
+		if platform.IsNotFound(err) {
+			return p, platform.FieldErrorf(platform.KindParkNotFound, field(i, "isvParkId"), "(no park %s)", ref.IsvParkID)
+		}
+		if err != nil || ref.PermitNo == "" {
+			return p, err
+		}
+		if len(platform.WithPermitNo([]platform.Park{p}, ref.PermitNo)) == 0 {
+			return p, platform.FieldErrorf(platform.KindParkNotFound, field(i, "permitNo"),
+				"(park %s did not report this permitNo)", ref.IsvParkID)
+		}
+		return p, nil
+	}
+	parks, err := platform.OffPeak(tx).ParksByPermitNo(ref.PermitNo)
+	if err != nil {
+		return platform.Park{}, err
+	}
+	switch len(parks) {
+	case 0:
+		return platform.Park{}, platform.FieldErrorf(platform.KindParkNotFound, field(i, "permitNo"), "(no park reported this permitNo)")
+	case 1:
+		return parks[0], nil
+	}
+	return platform.Park{}, platform.FieldErrorf(platform.KindParkNotFound, field(i, "permitNo"),
+		"(%d parks reported this permitNo; name the park by isvParkId)", len(parks))
+}
+
+// mustJSON marshals a validated protocol item; it cannot fail.
+func mustJSON(v any) json.RawMessage {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// historyKey is the key of a platform's object in history.
+func historyKey(userID, key string) string { return userID + "/" + key }
+
+// Packages stores offPeakPackage items: create or update by packageNo.
+func (s *Service) Packages(ctx context.Context, userID string, items []protocol.OffPeakPackage) ([]protocol.OffPeakPackageResponse, error) {
+	now := s.Now()
+	out := make([]protocol.OffPeakPackageResponse, len(items))
+	err := s.Store.Update(ctx, func(tx platform.Tx) error {
+		for i, it := range items {
+			p, err := parkOf(tx, it.Park(), i)
+			if err != nil {
+				return err
+			}
+			it.IsvParkID, it.PermitNo = p.IsvParkID, ""
+			if err := s.putPackage(tx, userID, it, now); err != nil {
+				return err
+			}
+			out[i] = protocol.OffPeakPackageResponse{IsvParkID: p.IsvParkID, PackageNo: it.PackageNo, Status: it.Status}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// putPackage stores a package whose IsvParkID is resolved, keeping the
+// replaced version in history; an identical re-send changes nothing.
+func (s *Service) putPackage(tx platform.Tx, userID string, it protocol.OffPeakPackage, now time.Time) error {
+	op := platform.OffPeak(tx)
+	info := mustJSON(it)
+	old, err := op.OffPeakPackage(userID, it.IsvParkID, it.PackageNo)
+	isNew := platform.IsNotFound(err)
+	if err != nil && !isNew {
+		return err
+	}
+	if !isNew && bytes.Equal(old.Info, info) {
+		return nil
+	}
+	p := platform.OffPeakPackage{
+		UserID: userID, IsvParkID: it.IsvParkID, PackageNo: it.PackageNo, ProviderCode: it.ProviderCode,
+		Name: it.PackageName, Type: int(it.PackageType), PriceCents: it.Price.Cents(),
+		OnSale: it.Status == protocol.PackageOnSale, StartTime: it.StartTime.String(), EndTime: it.EndTime.String(),
+		Info: info, CreatedAt: now, UpdatedAt: now,
+	}
+	if !isNew {
+		p.CreatedAt = old.CreatedAt
+		h := platform.HistoryEntry{Object: historyPackage, IsvParkID: it.IsvParkID, Key: historyKey(userID, it.PackageNo), Old: old.Info, ChangedAt: now}
+		if err := tx.AddHistory(h); err != nil {
+			return err
+		}
+	}
+	return op.PutOffPeakPackage(p)
+}
+
+// PackageStatus stores offPeakPackageStatus items: put on sale or take off
+// sale the platform's own packages; another platform's package, or none,
+// is 1100 on packageNo.
+func (s *Service) PackageStatus(ctx context.Context, userID string, items []protocol.OffPeakPackageStatus) ([]protocol.OffPeakPackageResponse, error) {
+	now := s.Now()
+	out := make([]protocol.OffPeakPackageResponse, len(items))
+	err := s.Store.Update(ctx, func(tx platform.Tx) error {
+		for i, it := range items {
+			p, err := parkOf(tx, it.Park(), i)
+			if err != nil {
+				return err
+			}
+			old, err := platform.OffPeak(tx).OffPeakPackage(userID, p.IsvParkID, it.PackageNo)
+			if platform.IsNotFound(err) {
+				return platform.FieldErrorf(platform.KindNotFound, field(i, "packageNo"),
+					"(this account has no package %s at park %s)", it.PackageNo, p.IsvParkID)
+			}
+			if err != nil {
+				return err
+			}
+			var pkg protocol.OffPeakPackage
+			if err := json.Unmarshal(old.Info, &pkg); err != nil {
+				return fmt.Errorf("offpeak: stored package %s: %w", it.PackageNo, err)
+			}
+			pkg.Status = it.Status
+			if err := s.putPackage(tx, userID, pkg, now); err != nil {
+				return err
+			}
+			out[i] = protocol.OffPeakPackageResponse{IsvParkID: p.IsvParkID, PackageNo: it.PackageNo, Status: it.Status}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Orders stores offPeakOrder items: create or update by orderNo. The
+// package must be the platform's own at that park (1100 on packageNo
+// otherwise); a change of status is kept as an order event.
+func (s *Service) Orders(ctx context.Context, userID string, items []protocol.OffPeakOrder) ([]protocol.OffPeakOrderResponse, error) {
+	now := s.Now()
+	out := make([]protocol.OffPeakOrderResponse, len(items))
+	err := s.Store.Update(ctx, func(tx platform.Tx) error {
+		for i, it := range items {
+			p, err := parkOf(tx, it.Park(), i)
+			if err != nil {
+				return err
+			}
+			_, err = platform.OffPeak(tx).OffPeakPackage(userID, p.IsvParkID, it.PackageNo)
+			if platform.IsNotFound(err) {
+				return platform.FieldErrorf(platform.KindNotFound, field(i, "packageNo"),
+					"(this account has no package %s at park %s)", it.PackageNo, p.IsvParkID)
+			}
+			if err != nil {
+				return err
+			}
+			it.IsvParkID, it.PermitNo = p.IsvParkID, ""
+			it.PlateNo = protocol.NormalizePlate(it.PlateNo)
+			if err := s.putOrder(tx, userID, it, now); err != nil {
+				return err
+			}
+			out[i] = protocol.OffPeakOrderResponse{OrderNo: it.OrderNo, Status: it.Status}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// putOrder stores a normalised order, keeping the replaced version in
+// history and each change of status as an event.
+func (s *Service) putOrder(tx platform.Tx, userID string, it protocol.OffPeakOrder, now time.Time) error {
+	op := platform.OffPeak(tx)
+	info := mustJSON(it)
+	old, err := op.OffPeakOrder(userID, it.OrderNo)
+	isNew := platform.IsNotFound(err)
+	if err != nil && !isNew {
+		return err
+	}
+	if !isNew && bytes.Equal(old.Info, info) {
+		return nil
+	}
+	o := platform.OffPeakOrder{
+		UserID: userID, OrderNo: it.OrderNo, IsvParkID: it.IsvParkID, PackageNo: it.PackageNo,
+		PlateNo: it.PlateNo, AmountCents: it.Amount.Cents(), Status: int(it.Status),
+		OrderTime: it.OrderTime.Time(), Day: protocol.NewDate(it.OrderTime.Time()).String(),
+		Info: info, CreatedAt: now, UpdatedAt: now,
+	}
+	from := -1
+	if !isNew {
+		o.CreatedAt, from = old.CreatedAt, old.Status
+		h := platform.HistoryEntry{Object: historyOrder, IsvParkID: old.IsvParkID, Key: historyKey(userID, it.OrderNo), Old: old.Info, ChangedAt: now}
+		if err := tx.AddHistory(h); err != nil {
+			return err
+		}
+	}
+	if err := op.PutOffPeakOrder(o); err != nil {
+		return err
+	}
+	if from == o.Status {
+		return nil
+	}
+	return op.AddOffPeakOrderEvent(platform.OffPeakOrderEvent{UserID: userID, OrderNo: it.OrderNo, From: from, To: o.Status, At: now})
+}
