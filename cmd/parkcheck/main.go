@@ -61,6 +61,7 @@ const usage = `usage:
   parkcheck platform --url URL --user-id ID --password PW [--insecure] [--ca FILE] [--park-code CODE] [--json] [--run REGEXP]
   parkcheck plms     --url URL --token TOKEN [--park-code CODE] [--insecure] [--ca FILE] [--json] [--run REGEXP]
 ` + loadUsage + `
+` + fleetUsage + `
   parkcheck list
 Run "parkcheck platform -h", "parkcheck plms -h" or "parkcheck load -h" for the flags.
 Exit status: 0 all checks passed (load: the run completed), 1 a check failed (load: setup failed,
@@ -81,6 +82,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		status, err = plms(ctx, args[1:], stdout, stderr)
 	case "load":
 		status, err = loadTest(ctx, args[1:], stdout, stderr)
+	case "fleet":
+		status, err = fleetTest(ctx, args[1:], stdout, stderr)
 	case "list":
 		list(stdout)
 	case "help", "-h", "--help":

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# 100,000 lots logged in and heartbeating against one parkd (SQLite,
+# durable commits, plain HTTP on loopback): provisions ACCOUNTS accounts
+# in one transaction (parkd account add --count, bcrypt cost 4 so that the
+# logins are cheap), runs parkcheck fleet (each lot its own account, a
+# heartbeat every 30 s after its login) for DURATION after the last login,
+# and samples parkd's VmRSS and its goroutines (/metrics go_goroutines,
+# when served) every 5 s into OUT/samples.tsv. Prints the peak RSS.
+#
+#   scripts/fleet.sh                             # 100,000 lots, 5 minutes
+#   ACCOUNTS=20000 DURATION=2m OUT=/tmp/fleet scripts/fleet.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ACCOUNTS=${ACCOUNTS:-100000}
+DURATION=${DURATION:-5m}
+OUT=${OUT:-/tmp/fleet}
+ADDR=${ADDR:-127.0.0.1:18301}
+mkdir -p "$OUT"
+work=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
+go build -o "$work/parkd" ./cmd/parkd
+go build -o "$work/parkcheck" ./cmd/parkcheck
+start=$(date +%s.%N)
+"$work/parkd" account add --data "$work/data" --count "$ACCOUNTS" --prefix lot --password 'Fleet@2024' --bcrypt-cost 4
+echo "provisioned $ACCOUNTS accounts in $(echo "$(date +%s.%N) - $start" | bc) s"
+"$work/parkd" serve --plain-http --sync full --data "$work/data" --addr "$ADDR" --log-level warn 2>"$OUT/parkd.log" &
+pid=$!
+for _ in $(seq 1 100); do curl -sf "http://$ADDR/healthz" >/dev/null && break; sleep 0.1; done
+
+printf 'sec\trss_kib\tgoroutines\tloadavg1\n' >"$OUT/samples.tsv"
+(
+  t0=$(date +%s)
+  while kill -0 "$pid" 2>/dev/null; do
+    rss=$(awk '/^VmRSS/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
+    g=$(curl -sf "http://$ADDR/metrics" 2>/dev/null | awk '/^go_goroutines / {print $2}')
+    printf '%s\t%s\t%s\t%s\n' $(($(date +%s) - t0)) "$rss" "${g:-NA}" "$(cut -d' ' -f1 /proc/loadavg)" >>"$OUT/samples.tsv"
+    sleep 5
+  done
+) &
+
+"$work/parkcheck" fleet --url "http://$ADDR" --prefix lot --accounts "$ACCOUNTS" --password 'Fleet@2024' \
+  --duration "$DURATION" --json "$OUT/fleet.json" 2>"$OUT/progress.log" | tee "$OUT/fleet.txt" || true
+awk -F'\t' 'NR > 1 && $2 > peak {peak = $2} END {printf "parkd peak VmRSS: %.0f MiB\n", peak / 1024}' "$OUT/samples.tsv" | tee -a "$OUT/fleet.txt"
