@@ -31,6 +31,7 @@ func account(ctx context.Context, verb string, args []string, stdout io.Writer) 
 	password := fs.String("password", "", "plaintext password; only a hash of its SM3 digest is kept")
 	callback := fs.String("callback", "", "base URL of the parking system's downlink receiver")
 	callbackToken := fs.String("callback-token", "", "token sent in the authorization header of downlink calls")
+	role := fs.String("role", platform.RolePLMS, "add: plms (a parking system) or offpeak (a third-party off-peak platform, docs/offpeak.md)")
 	var k keyFlags
 	fs.StringVar(&k.hex, "key", "", "set-key: the data key, 32 hex digits (16 bytes, SM4)")
 	fs.BoolVar(&k.generate, "generate", false, "set-key: generate a random data key and print it once")
@@ -53,7 +54,11 @@ func account(ctx context.Context, verb string, args []string, stdout io.Writer) 
 		if bulk.count > 0 {
 			return addAccounts(ctx, store, bulk, *password, stdout)
 		}
-		return addAccount(ctx, store, *userID, *password, *callback, *callbackToken, stdout)
+		if !platform.ValidRole(*role) {
+			return fmt.Errorf("--role must be %s or %s", platform.RolePLMS, platform.RoleOffPeak)
+		}
+		return addAccount(ctx, store, platform.Account{UserID: *userID, CallbackURL: *callback,
+			CallbackToken: *callbackToken, Role: *role}, *password, stdout)
 	case "list":
 		return listAccounts(ctx, store, stdout)
 	case "disable":
@@ -64,7 +69,8 @@ func account(ctx context.Context, verb string, args []string, stdout io.Writer) 
 	return fmt.Errorf("unknown account command %q\n%s", verb, usage)
 }
 
-func addAccount(ctx context.Context, store platform.Store, userID, password, callback, callbackToken string, stdout io.Writer) error {
+func addAccount(ctx context.Context, store platform.Store, a platform.Account, password string, stdout io.Writer) error {
+	userID, callback, callbackToken := a.UserID, a.CallbackURL, a.CallbackToken
 	if err := (protocol.LoginRequest{UserID: userID, Password: "x"}).Validate(); err != nil || userID == "" {
 		return fmt.Errorf("--user-id is required, at most 32 characters")
 	}
@@ -89,13 +95,13 @@ func addAccount(ctx context.Context, store platform.Store, userID, password, cal
 		} else if !platform.IsNotFound(err) {
 			return err
 		}
-		return tx.PutAccount(platform.Account{UserID: userID, PasswordHash: hash, CallbackURL: callback,
-			CallbackToken: callbackToken, CreatedAt: time.Now()})
+		a.PasswordHash, a.CreatedAt = hash, time.Now()
+		return tx.PutAccount(a)
 	})
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "account %s added\n", userID)
+	fmt.Fprintf(stdout, "account %s added (role %s)\n", userID, a.RoleOf())
 	return nil
 }
 
@@ -157,7 +163,7 @@ func listAccounts(ctx context.Context, store platform.Store, stdout io.Writer) e
 		return err
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "USER ID\tSTATE\tONLINE\tENCRYPTION\tCALLBACK\tCREATED")
+	fmt.Fprintln(tw, "USER ID\tROLE\tSTATE\tONLINE\tENCRYPTION\tCALLBACK\tCREATED")
 	for _, a := range accts {
 		state := "enabled"
 		if a.Disabled {
@@ -170,7 +176,7 @@ func listAccounts(ctx context.Context, store platform.Store, stdout io.Writer) e
 		case a.DataKey != nil:
 			enc = "optional"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%t\t%s\t%s\t%s\n", a.UserID, state, a.Online, enc, a.CallbackURL,
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%t\t%s\t%s\t%s\n", a.UserID, a.RoleOf(), state, a.Online, enc, a.CallbackURL,
 			a.CreatedAt.In(protocol.CST).Format(protocol.DateTimeLayout))
 	}
 	return tw.Flush()
