@@ -41,9 +41,13 @@ func marshalBody(v any) (body, error) {
 	if err != nil {
 		return body{}, err
 	}
-	b = append(b, '\n')
+	return bodyOf(append(b, '\n')), nil
+}
+
+// bodyOf returns b with its ETag.
+func bodyOf(b []byte) body {
 	sum := sha256.Sum256(b)
-	return body{bytes: b, etag: `"` + hex.EncodeToString(sum[:16]) + `"`}, nil
+	return body{bytes: b, etag: `"` + hex.EncodeToString(sum[:16]) + `"`}
 }
 
 // newBody marshals v, a value of this package's own types (plain strings
@@ -134,11 +138,12 @@ func (s *Service) serveParks(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !q.near {
-		if !q.limitSet || q.limit >= len(snap.byDistrict[q.district]) {
-			s.write(w, r, s.districtList(snap, q.district))
+		ps := snap.byDistrict[q.district]
+		if q.limitSet && q.limit < len(ps) {
+			s.write(w, r, listBody(ps[:q.limit]))
 			return
 		}
-		s.write(w, r, listBody(snap.byDistrict[q.district][:q.limit]))
+		s.write(w, r, snap.districtList(q.district))
 		return
 	}
 	var keep func(*Park) bool
@@ -146,22 +151,11 @@ func (s *Service) serveParks(w http.ResponseWriter, r *http.Request) {
 		keep = func(p *Park) bool { return p.AreaCode == q.district }
 	}
 	hits := snap.grid.near(q.lng, q.lat, q.radius, q.limit, keep)
-	items := make([]ParkSummary, len(hits))
+	parks, distances := make([]*Park, len(hits)), make([]int, len(hits))
 	for i, h := range hits {
-		items[i] = h.park.ParkSummary
-		d := int(math.Round(h.distance))
-		items[i].Distance = &d
+		parks[i], distances[i] = h.park, int(math.Round(h.distance))
 	}
-	s.write(w, r, newBody(parksAnswer{Parks: items}))
-}
-
-// districtList is the list answer of a region (empty when it has no
-// public park).
-func (s *Service) districtList(snap *snapshot, code string) body {
-	if b, ok := snap.districtLists[code]; ok {
-		return b
-	}
-	return listBody(nil)
+	s.write(w, r, listBody(parks, distances...))
 }
 
 // query is a parsed parks query.
@@ -244,6 +238,10 @@ func (s *Service) servePark(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	park := *p
+	if park.Entrances, err = s.entrancesOf(r.Context(), snap, id); err != nil {
+		s.internalError(w, r, fmt.Errorf("entrances of %s: %w", id, err))
+		return
+	}
 	if s.Packages != nil {
 		pk, err := s.Packages(r.Context(), id)
 		if err != nil {

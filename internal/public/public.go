@@ -1,10 +1,12 @@
 // Package public is the platform's public read API (车位信息发布): a JSON
 // API without login for the city's app and map, under /api/v1/public/.
 //
-// It answers from an in-memory snapshot of every visible park, its live
-// vacancy and its entrances, rebuilt from the store every Refresh (every
-// instance builds its own, so several parkd instances on one database
-// need no push between them), with a grid index for nearby queries.
+// It answers from an in-memory snapshot of every visible park and its
+// live vacancy, rebuilt from the store every Refresh (every instance
+// builds its own, so several parkd instances on one database need no push
+// between them), with a grid index for nearby queries. A park's entrances
+// are read when its detail is asked for and kept for Refresh, since the
+// store lists them per park only.
 // Answers carry Cache-Control and a strong ETag; each client address has
 // its own rate limit.
 //
@@ -55,10 +57,22 @@ type Service struct {
 	// nothing about individual vehicles.
 	Packages func(ctx context.Context, isvParkID string) (any, error)
 
+	// Now is the clock of the entrance cache (time.Now by default).
+	Now func() time.Time
+
 	snap    atomic.Pointer[snapshot]
 	buildMu sync.Mutex
-	prev    map[string]*parkInfo // decoded parkInfo of the last build, by IsvParkID
+	prev    map[string]*parkInfo // what the last build kept, by IsvParkID
 	limits  *limiters
+
+	entMu    sync.Mutex
+	entCache map[string]entranceEntry // by IsvParkID
+}
+
+// entranceEntry is a park's public entrances as read at a time.
+type entranceEntry struct {
+	at   time.Time
+	list []Entrance
 }
 
 // New returns a service over store for the deployment c.
@@ -72,7 +86,8 @@ func New(store platform.Store, c city.City, cfg Config, log *slog.Logger) *Servi
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{Store: store, City: c, Cfg: cfg, Log: log, limits: newLimiters(cfg.Rate)}
+	return &Service{Store: store, City: c, Cfg: cfg, Log: log, Now: time.Now, limits: newLimiters(cfg.Rate),
+		entCache: map[string]entranceEntry{}}
 }
 
 // Mount adds the public routes to mux.
@@ -118,9 +133,50 @@ func (s *Service) refreshLocked(ctx context.Context) error {
 // install builds a snapshot of d and serves it from now on. The caller
 // holds buildMu.
 func (s *Service) install(d Data) {
-	snap, decoded := build(d, s.City, s.prev, s.Log)
-	s.prev = decoded
+	snap, kept := build(d, s.City, s.prev, s.Log)
+	s.prev = kept
 	s.snap.Store(snap)
+	s.entMu.Lock()
+	for id := range s.entCache {
+		if snap.byID[id] == nil {
+			delete(s.entCache, id)
+		}
+	}
+	s.entMu.Unlock()
+}
+
+// entrancesOf returns the public entrances of park id: from the snapshot
+// when it holds them, else as read from the store at most Cfg.Refresh
+// ago. Reading the entrances of every park at every build would cost one
+// query per park; parks are looked at one by one.
+func (s *Service) entrancesOf(ctx context.Context, snap *snapshot, id string) ([]Entrance, error) {
+	if snap.entrances != nil {
+		return snap.entrances[id], nil
+	}
+	now := s.Now()
+	s.entMu.Lock()
+	e, ok := s.entCache[id]
+	s.entMu.Unlock()
+	if ok && now.Sub(e.at) < s.Cfg.Refresh && !now.Before(e.at) {
+		return e.list, nil
+	}
+	var es []platform.Entrance
+	err := s.Store.View(ctx, func(tx platform.Tx) error {
+		var err error
+		es, err = tx.Entrances(id)
+		if platform.IsNotFound(err) {
+			return nil
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	list := entrances(es)
+	s.entMu.Lock()
+	s.entCache[id] = entranceEntry{at: now, list: list}
+	s.entMu.Unlock()
+	return list, nil
 }
 
 // current returns the snapshot, building the first one if none exists.
@@ -144,13 +200,13 @@ type Data struct {
 	Accounts  []platform.Account
 	Parks     []platform.Park
 	Vacancies []platform.Vacancy
-	// Entrances of each park, by IsvParkID.
+	// Entrances of each park, by IsvParkID; nil leaves them to be read
+	// per park when a park's detail is asked for.
 	Entrances map[string][]platform.Entrance
 }
 
 // Load reads the data of a snapshot from store in one read transaction:
-// the accounts, every park, the live vacancies, and the entrances of the
-// parks that are public.
+// the accounts, every park and the live vacancies.
 func Load(ctx context.Context, store platform.Store) (Data, error) {
 	var d Data
 	err := store.View(ctx, func(tx platform.Tx) error {
@@ -162,24 +218,8 @@ func Load(ctx context.Context, store platform.Store) (Data, error) {
 		if d.Parks, err = r.AllParks(); err != nil {
 			return err
 		}
-		if d.Vacancies, err = r.LiveVacancies(); err != nil {
-			return err
-		}
-		d.Entrances = map[string][]platform.Entrance{}
-		enabled := enabledAccounts(d.Accounts)
-		for _, p := range d.Parks {
-			if !visible(p, enabled) {
-				continue
-			}
-			es, err := tx.Entrances(p.IsvParkID)
-			if err != nil && !platform.IsNotFound(err) {
-				return err
-			}
-			if len(es) > 0 {
-				d.Entrances[p.IsvParkID] = es
-			}
-		}
-		return nil
+		d.Vacancies, err = r.LiveVacancies()
+		return err
 	})
 	return d, err
 }

@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"math"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -16,6 +18,7 @@ import (
 
 	"github.com/parkd/parkd/internal/city"
 	"github.com/parkd/parkd/internal/platform"
+	"github.com/parkd/parkd/internal/sqlite"
 	"github.com/parkd/parkd/protocol"
 )
 
@@ -68,6 +71,9 @@ func newService(t *testing.T, d Data, rate float64) (*Service, http.Handler) {
 		rate = -1
 	}
 	s := New(nil, city.Shenzhen(), Config{Rate: rate}, nil)
+	if d.Entrances == nil {
+		d.Entrances = map[string][]platform.Entrance{}
+	}
 	s.install(d)
 	mux := http.NewServeMux()
 	s.Mount(mux)
@@ -439,7 +445,7 @@ func TestETagAnswers304(t *testing.T) {
 	// A change of the data changes the ETag.
 	target := "/api/v1/public/parks/" + p.IsvParkID
 	before := get(h, target).Header().Get("ETag")
-	s.install(Data{Accounts: accounts(), Parks: []platform.Park{p},
+	s.install(Data{Accounts: accounts(), Parks: []platform.Park{p}, Entrances: map[string][]platform.Entrance{},
 		Vacancies: []platform.Vacancy{{IsvParkID: p.IsvParkID, UnusedStalls: 3, At: testTime}}})
 	if w := get(h, target, "If-None-Match", before); w.Code != http.StatusOK || w.Header().Get("ETag") == before {
 		t.Errorf("after a vacancy change: HTTP %d, ETag %s (was %s)", w.Code, w.Header().Get("ETag"), before)
@@ -476,5 +482,97 @@ func TestUndecodableParkInfoKeepsThePark(t *testing.T) {
 	got := decode[Park](t, get(h, "/api/v1/public/parks/"+p.IsvParkID))
 	if got.Name != "U" || got.TotalSpaces != 100 || got.Address != "" {
 		t.Errorf("park %+v", got)
+	}
+}
+
+// The hand-made list answer is byte for byte what encoding/json makes.
+func TestListBodyMatchesEncodingJSON(t *testing.T) {
+	p1 := newParkAt(id32("j", 1), `名"称\<b>`, "440304", baseLng, baseLat)
+	p2 := newParkAt(id32("j", 2), "Two", "440399", baseLng, north(10))
+	d := Data{Accounts: accounts(), Parks: []platform.Park{p1, p2}, Entrances: map[string][]platform.Entrance{},
+		Vacancies: []platform.Vacancy{{IsvParkID: p1.IsvParkID, UnusedStalls: 4, UnusedReservableStalls: 1, At: testTime}}}
+	snap, _ := build(d, city.Shenzhen(), nil, slog.New(slog.DiscardHandler))
+	ps := []*Park{snap.byID[p1.IsvParkID], snap.byID[p2.IsvParkID]}
+	for _, distances := range [][]int{nil, {0, 1234}} {
+		var want parksAnswer
+		for i, p := range ps {
+			sum := p.ParkSummary
+			if distances != nil {
+				sum.Distance = &distances[i]
+			}
+			want.Parks = append(want.Parks, sum)
+		}
+		wantBytes, _ := json.Marshal(want)
+		if got := listBody(ps, distances...).bytes; string(got) != string(wantBytes)+"\n" {
+			t.Errorf("listBody\n got %s\nwant %s", got, wantBytes)
+		}
+	}
+}
+
+// Against a real store: Refresh reads the parks and vacancies, a park's
+// entrances are read on demand and kept for Refresh, a new vacancy shows
+// at the next Refresh.
+func TestRefreshFromTheStore(t *testing.T) {
+	store, err := sqlite.Open(filepath.Join(t.TempDir(), "parkd.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	ctx := context.Background()
+	p := newParkAt(id32("s", 0), "Stored", "440304", baseLng, baseLat)
+	putEntrance := func(tx platform.Tx, code, name string) error {
+		raw, _ := json.Marshal(protocol.EntranceExitInfo{ParkCode: p.ParkCode, Name: name, EntranceExitCode: code,
+			Type: protocol.EntranceIn, Longitude: baseLng, Latitude: baseLat, Status: protocol.EntranceNormal})
+		return tx.PutEntrance(platform.Entrance{ID: id32("ent"+code, 0), IsvParkID: p.IsvParkID, Code: code, Info: raw, UpdatedAt: testTime})
+	}
+	err = store.Update(ctx, func(tx platform.Tx) error {
+		if err := tx.PutAccount(platform.Account{UserID: "vendorA", PasswordHash: []byte("x"), CreatedAt: testTime}); err != nil {
+			return err
+		}
+		if err := tx.PutPark(p); err != nil {
+			return err
+		}
+		if err := tx.PutVacancy(platform.Vacancy{IsvParkID: p.IsvParkID, Info: []byte(`{}`), UnusedStalls: 12, At: testTime}); err != nil {
+			return err
+		}
+		return putEntrance(tx, "GATE01", "北门")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := New(store, city.Shenzhen(), Config{Rate: -1}, nil)
+	clock := testTime
+	s.Now = func() time.Time { return clock }
+	mux := http.NewServeMux()
+	s.Mount(mux)
+	// The first request builds the first snapshot.
+	got := decode[Park](t, get(mux, "/api/v1/public/parks/"+p.IsvParkID))
+	if *got.FreeSpaces != 12 || len(got.Entrances) != 1 || got.Entrances[0].Name != "北门" {
+		t.Fatalf("detail %+v", got)
+	}
+	err = store.Update(ctx, func(tx platform.Tx) error {
+		if err := tx.PutVacancy(platform.Vacancy{IsvParkID: p.IsvParkID, Info: []byte(`{}`), UnusedStalls: 7, At: testTime.Add(time.Minute)}); err != nil {
+			return err
+		}
+		return putEntrance(tx, "GATE02", "南门")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = decode[Park](t, get(mux, "/api/v1/public/parks/"+p.IsvParkID))
+	if *got.FreeSpaces != 12 || len(got.Entrances) != 1 {
+		t.Errorf("before Refresh: %d free, %d entrances", *got.FreeSpaces, len(got.Entrances))
+	}
+	if err := s.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	clock = clock.Add(DefaultRefresh)
+	got = decode[Park](t, get(mux, "/api/v1/public/parks/"+p.IsvParkID))
+	if *got.FreeSpaces != 7 || *got.VacancyAt != "2024-01-01T08:01:00+08:00" || len(got.Entrances) != 2 {
+		t.Errorf("after Refresh: %+v", got)
+	}
+	list := decode[parksAnswer](t, get(mux, "/api/v1/public/parks?district=440304")).Parks
+	if len(list) != 1 || *list[0].FreeSpaces != 7 {
+		t.Errorf("district list after Refresh: %+v", list)
 	}
 }

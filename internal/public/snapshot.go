@@ -3,8 +3,11 @@ package public
 import (
 	"cmp"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"slices"
+	"strconv"
+	"sync"
 	"time"
 
 	"github.com/parkd/parkd/internal/city"
@@ -61,6 +64,8 @@ type Park struct {
 	// Packages are the off-peak packages on sale (left out when the
 	// platform has none to offer).
 	Packages any `json:"packages,omitempty"`
+
+	listJSON []byte // the list item's JSON without its closing brace
 }
 
 // Hours is one entry of a park's business hours (table 7).
@@ -103,16 +108,36 @@ type snapshot struct {
 	grid       *grid
 	districts  body // the districts answer
 	city       body // the city answer
-	// districtLists holds the full list answer of each region.
-	districtLists map[string]body
+	// entrances holds the entrances of every park when the data had them
+	// (nil: they are read per park, see Service.entrancesOf).
+	entrances map[string][]Entrance
+
+	mu sync.Mutex
+	// lists holds the full list answer of each region, made on demand.
+	lists map[string]body
 }
 
-// parkInfo is a decoded parkInfo, kept across builds while the park's
-// UpdatedAt stays the same.
+// districtList is the list answer of a region's parks, by name.
+func (s *snapshot) districtList(code string) body {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, ok := s.lists[code]
+	if !ok {
+		b = listBody(s.byDistrict[code])
+		s.lists[code] = b
+	}
+	return b
+}
+
+// parkInfo is what a build keeps of a park for the next one: its decoded
+// parkInfo while UpdatedAt stays the same, and its list item's JSON while
+// the item stays the same.
 type parkInfo struct {
 	updatedAt time.Time
 	info      protocol.ParkInfo
 	ok        bool
+	summary   ParkSummary
+	listJSON  []byte
 }
 
 var businessNames = map[protocol.BusinessType]string{
@@ -124,8 +149,8 @@ var entranceNames = map[protocol.EntranceType]string{
 	protocol.EntranceIn: "入口", protocol.EntranceOut: "出口", protocol.EntranceInOut: "出入口",
 }
 
-// build makes a snapshot of d's public parks. prev holds the parkInfo
-// decoded by the last build; the decoded set of this one is returned.
+// build makes a snapshot of d's public parks. prev holds what the last
+// build kept of each park; this build's is returned.
 func build(d Data, c city.City, prev map[string]*parkInfo, log *slog.Logger) (*snapshot, map[string]*parkInfo) {
 	enabled := enabledAccounts(d.Accounts)
 	online := make(map[string]bool, len(d.Accounts))
@@ -136,29 +161,60 @@ func build(d Data, c city.City, prev map[string]*parkInfo, log *slog.Logger) (*s
 	for _, v := range d.Vacancies {
 		vacancies[v.IsvParkID] = v
 	}
-	decoded := make(map[string]*parkInfo, len(d.Parks))
-	s := &snapshot{byID: map[string]*Park{}, byDistrict: map[string][]*Park{}}
+	kept := make(map[string]*parkInfo, len(d.Parks))
+	s := &snapshot{byID: map[string]*Park{}, byDistrict: map[string][]*Park{}, lists: map[string]body{}}
+	if d.Entrances != nil {
+		s.entrances = map[string][]Entrance{}
+	}
 	for _, p := range d.Parks {
 		if !visible(p, enabled) {
 			continue
 		}
 		pi := decodeInfo(p, prev, log)
-		decoded[p.IsvParkID] = pi
-		park := newPark(p, pi, c, online[p.UserID], vacancies, d.Entrances[p.IsvParkID])
+		kept[p.IsvParkID] = pi
+		park := newPark(p, pi, c, online[p.UserID], vacancies)
+		park.listJSON = listJSON(pi, park.ParkSummary)
+		if s.entrances != nil {
+			s.entrances[p.IsvParkID] = entrances(d.Entrances[p.IsvParkID])
+		}
 		s.parks = append(s.parks, park)
 		s.byID[p.IsvParkID] = park
 		s.byDistrict[p.AreaCode] = append(s.byDistrict[p.AreaCode], park)
 	}
 	slices.SortFunc(s.parks, func(a, b *Park) int { return cmp.Compare(a.IsvParkID, b.IsvParkID) })
 	s.grid = newGrid(s.parks)
-	s.districtLists = map[string]body{}
-	for code, ps := range s.byDistrict {
+	for _, ps := range s.byDistrict {
 		slices.SortFunc(ps, byName)
-		s.districtLists[code] = listBody(ps)
 	}
 	s.districts = newBody(districtsAnswer{Districts: districts(c, s.byDistrict)})
 	s.city = newBody(c)
-	return s, decoded
+	return s, kept
+}
+
+// listJSON returns the JSON of a park's list item, without its closing
+// brace, reusing the last build's bytes when the item is the same.
+func listJSON(pi *parkInfo, sum ParkSummary) []byte {
+	if pi.listJSON != nil && sameSummary(pi.summary, sum) {
+		return pi.listJSON
+	}
+	b, err := json.Marshal(sum)
+	if err != nil {
+		panic(fmt.Sprintf("public: marshal a park: %v", err))
+	}
+	pi.summary, pi.listJSON = sum, b[:len(b)-1]
+	return pi.listJSON
+}
+
+// sameSummary compares list items by value.
+func sameSummary(a, b ParkSummary) bool {
+	same := func(x, y *int) bool { return (x == nil) == (y == nil) && (x == nil || *x == *y) }
+	a.Distance, b.Distance = nil, nil
+	at := a.VacancyAt == nil && b.VacancyAt == nil || a.VacancyAt != nil && b.VacancyAt != nil && *a.VacancyAt == *b.VacancyAt
+	ok := same(a.FreeSpaces, b.FreeSpaces) && same(a.FreeReservableSpaces, b.FreeReservableSpaces) &&
+		same(a.ChargingSpaces, b.ChargingSpaces) && at
+	a.FreeSpaces, a.FreeReservableSpaces, a.ChargingSpaces, a.VacancyAt = nil, nil, nil, nil
+	b.FreeSpaces, b.FreeReservableSpaces, b.ChargingSpaces, b.VacancyAt = nil, nil, nil, nil
+	return ok && a == b
 }
 
 // byName orders parks by name, then IsvParkID.
@@ -185,13 +241,13 @@ func decodeInfo(p platform.Park, prev map[string]*parkInfo, log *slog.Logger) *p
 }
 
 // newPark makes the public view of p.
-func newPark(p platform.Park, pi *parkInfo, c city.City, online bool, vacancies map[string]platform.Vacancy, es []platform.Entrance) *Park {
+func newPark(p platform.Park, pi *parkInfo, c city.City, online bool, vacancies map[string]platform.Vacancy) *Park {
 	park := &Park{
 		ParkSummary: ParkSummary{IsvParkID: p.IsvParkID, Name: p.Name, AreaCode: p.AreaCode,
 			District: c.Regions[p.AreaCode], Lng: p.Longitude, Lat: p.Latitude, TotalSpaces: p.TotalSpaces,
 			Reservable: p.Reservable},
 		BizStatus: p.BizStatus, Online: online, ReservableSpaces: p.ReservableSpaces,
-		BusinessHours: []Hours{}, Entrances: entrances(es),
+		BusinessHours: []Hours{}, Entrances: []Entrance{},
 	}
 	if pi.ok {
 		in := pi.info
@@ -275,11 +331,27 @@ type (
 	}
 )
 
-// listBody is the list answer of ps, in their order.
-func listBody(ps []*Park) body {
-	items := make([]ParkSummary, len(ps))
-	for i, p := range ps {
-		items[i] = p.ParkSummary
+// listBody is the list answer of ps, in their order, with the distance of
+// each when distances is not nil. It writes what json.Marshal of a
+// parksAnswer writes, from each park's listJSON.
+func listBody(ps []*Park, distances ...int) body {
+	n := 16
+	for _, p := range ps {
+		n += len(p.listJSON) + 20
 	}
-	return newBody(parksAnswer{Parks: items})
+	b := make([]byte, 0, n)
+	b = append(b, `{"parks":[`...)
+	for i, p := range ps {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, p.listJSON...)
+		if distances != nil {
+			b = append(b, `,"distance":`...)
+			b = strconv.AppendInt(b, int64(distances[i]), 10)
+		}
+		b = append(b, '}')
+	}
+	b = append(b, "]}\n"...)
+	return bodyOf(b)
 }
