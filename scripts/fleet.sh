@@ -9,10 +9,16 @@
 #
 #   scripts/fleet.sh                             # 100,000 lots, 5 minutes
 #   ACCOUNTS=20000 DURATION=2m OUT=/tmp/fleet scripts/fleet.sh
+#
+# INTERVAL (default 30s) is both the lots' heartbeat period and parkd's
+# --heartbeat-interval (tokens live 3 intervals): a longer one keeps the
+# same sessions with fewer requests, when the machine cannot carry
+# ACCOUNTS/INTERVAL heartbeats per second.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ACCOUNTS=${ACCOUNTS:-100000}
 DURATION=${DURATION:-5m}
+INTERVAL=${INTERVAL:-30s}
 OUT=${OUT:-/tmp/fleet}
 ADDR=${ADDR:-127.0.0.1:18301}
 mkdir -p "$OUT"
@@ -23,7 +29,8 @@ go build -o "$work/parkcheck" ./cmd/parkcheck
 start=$(date +%s.%N)
 "$work/parkd" account add --data "$work/data" --count "$ACCOUNTS" --prefix lot --password 'Fleet@2024' --bcrypt-cost 4
 echo "provisioned $ACCOUNTS accounts in $(echo "$(date +%s.%N) - $start" | bc) s"
-"$work/parkd" serve --plain-http --sync full --data "$work/data" --addr "$ADDR" --log-level warn 2>"$OUT/parkd.log" &
+"$work/parkd" serve --plain-http --sync full --data "$work/data" --addr "$ADDR" --log-level warn \
+  --heartbeat-interval "$INTERVAL" 2>"$OUT/parkd.log" &
 pid=$!
 for _ in $(seq 1 100); do curl -sf "http://$ADDR/healthz" >/dev/null && break; sleep 0.1; done
 
@@ -39,5 +46,5 @@ printf 'sec\trss_kib\tgoroutines\tloadavg1\n' >"$OUT/samples.tsv"
 ) &
 
 "$work/parkcheck" fleet --url "http://$ADDR" --prefix lot --accounts "$ACCOUNTS" --password 'Fleet@2024' \
-  --duration "$DURATION" --json "$OUT/fleet.json" 2>"$OUT/progress.log" | tee "$OUT/fleet.txt" || true
+  --interval "$INTERVAL" --duration "$DURATION" --json "$OUT/fleet.json" 2>"$OUT/progress.log" | tee "$OUT/fleet.txt" || true
 awk -F'\t' 'NR > 1 && $2 > peak {peak = $2} END {printf "parkd peak VmRSS: %.0f MiB\n", peak / 1024}' "$OUT/samples.tsv" | tee -a "$OUT/fleet.txt"

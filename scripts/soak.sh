@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Soak: one parkd (SQLite, durable commits, plain HTTP on loopback) under
+# the realistic mix of LOTS lots at RATE requests/s (parkcheck load) for
+# DURATION, sampling parkd's VmRSS and goroutine count (/metrics
+# go_goroutines) every 10 s into OUT/samples.tsv, then fitting a least-
+# squares line to each (skipping the first WARMUP_SAMPLES samples, while
+# caches fill) and printing its slope per hour, with the load report.
+#
+#   RATE=1500 scripts/soak.sh                   # 30 minutes
+#   RATE=1500 DURATION=5m OUT=/tmp/soak scripts/soak.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RATE=${RATE:?set RATE, e.g. half the highest sustained mixed rate}
+LOTS=${LOTS:-20000}
+DURATION=${DURATION:-30m}
+OUT=${OUT:-/tmp/soak}
+ADDR=${ADDR:-127.0.0.1:18401}
+WARMUP_SAMPLES=${WARMUP_SAMPLES:-6}
+mkdir -p "$OUT"
+work=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
+go build -o "$work/parkd" ./cmd/parkd
+go build -o "$work/parkcheck" ./cmd/parkcheck
+"$work/parkd" account add --data "$work/data" --user-id soak --password 'Parking@2024' >/dev/null
+"$work/parkd" serve --plain-http --sync full --data "$work/data" --addr "$ADDR" --log-level warn 2>"$OUT/parkd.log" &
+pid=$!
+for _ in $(seq 1 100); do curl -sf "http://$ADDR/healthz" >/dev/null && break; sleep 0.1; done
+
+printf 'sec\trss_kib\tgoroutines\tloadavg1\n' >"$OUT/samples.tsv"
+(
+  t0=$(date +%s)
+  while kill -0 "$pid" 2>/dev/null; do
+    rss=$(awk '/^VmRSS/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
+    g=$(curl -sf -m 5 "http://$ADDR/metrics" 2>/dev/null | awk '/^go_goroutines / {print $2}')
+    printf '%s\t%s\t%s\t%s\n' $(($(date +%s) - t0)) "$rss" "${g:-NA}" "$(cut -d' ' -f1 /proc/loadavg)" >>"$OUT/samples.tsv"
+    sleep 10
+  done
+) &
+
+"$work/parkcheck" load --url "http://$ADDR" --user-id soak --password 'Parking@2024' --lots "$LOTS" --rate "$RATE" \
+  --duration "$DURATION" --warmup 10s --seed 1 --photo-kb 300 --quiet --json "$OUT/load.json" >"$OUT/load.txt" 2>&1 || true
+sleep 10
+
+# slope COLUMN: least-squares slope of column COLUMN against time, per hour.
+slope() {
+  awk -F'\t' -v c="$1" -v skip="$WARMUP_SAMPLES" 'NR > 1 + skip && $c != "NA" {
+      n++; x = $1 / 3600; sx += x; sy += $c; sxx += x * x; sxy += x * $c; if (!min || $c < min) min = $c; if ($c > max) max = $c }
+    END { if (n < 2) { print "NA"; exit } b = (n * sxy - sx * sy) / (n * sxx - sx * sx); printf "%.1f per hour (n=%d, mean %.0f, min %s, max %s)\n", b, n, sy / n, min, max }' \
+    "$OUT/samples.tsv"
+}
+{
+  echo "soak: $LOTS lots, realistic mix at $RATE requests/s for $DURATION"
+  grep -E '^(achieved|total|errors)|p99' "$OUT/load.txt" | head -8 || true
+  echo "RSS (KiB) slope: $(slope 2)"
+  echo "goroutines slope: $(slope 3)"
+} | tee "$OUT/summary.txt"
