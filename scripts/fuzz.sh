@@ -36,8 +36,16 @@ for t in $targets; do
   log="$OUT/$name.log"
   echo "$(date -u +%FT%TZ) fuzzing $name in ./$pkg for $FUZZTIME"
   start=$(date +%s)
-  go test -run '^$' -fuzz "^${name}\$" -fuzztime "$FUZZTIME" -parallel "$PARALLEL" "./$pkg" >"$log" 2>&1
-  rc=$?
+  # A tree that does not build (others editing it) is retried, up to 10
+  # times a minute apart, before it counts as an error.
+  for attempt in $(seq 1 10); do
+    go test -run '^$' -fuzz "^${name}\$" -fuzztime "$FUZZTIME" -parallel "$PARALLEL" "./$pkg" >"$log" 2>&1
+    rc=$?
+    if [ $rc -eq 0 ] || ! grep -q 'build failed\|setup failed' "$log"; then break; fi
+    echo "$(date -u +%FT%TZ) $name: the package does not build, retrying in 60 s (attempt $attempt)"
+    sleep 60
+    start=$(date +%s)
+  done
   took=$(($(date +%s) - start))s
   execs=$(grep -Eo 'execs: [0-9]+' "$log" | tail -1 | awk '{print $2}')
   if [ $rc -eq 0 ]; then
