@@ -193,3 +193,9 @@ func sorted(m map[string]*DayTotal) []DayTotal {
 	}
 	return out
 }
+
+// PublicPackages is OnSale in the form of the public API's hook
+// (public.Service.Packages).
+func (s *Service) PublicPackages(ctx context.Context, isvParkID string) (any, error) {
+	return s.OnSale(ctx, isvParkID)
+}
