@@ -3,6 +3,9 @@ package protocol
 import (
 	"bytes"
 	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -169,5 +172,42 @@ func TestOffPeakInterfacesAreUplinkButNotTable30(t *testing.T) {
 	}
 	if !Login.Shared() || !HeartBeats.Shared() || ParkInfoCode.Shared() || ParkInfoCode.IsOffPeak() {
 		t.Error("login and heartBeats are shared; parkInfo is neither shared nor off-peak")
+	}
+}
+
+// TestOffPeakDocExamplesAreSignedAndValid checks docs/offpeak.md: every
+// example request carries the SM3 sign of its data and items that decode,
+// in the order package, package status, order.
+func TestOffPeakDocExamplesAreSignedAndValid(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "docs", "offpeak.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	decoders := []func([]json.RawMessage) error{
+		func(items []json.RawMessage) error { _, err := DecodeItems[OffPeakPackage](items); return err },
+		func(items []json.RawMessage) error { _, err := DecodeItems[OffPeakPackageStatus](items); return err },
+		func(items []json.RawMessage) error { _, err := DecodeItems[OffPeakOrder](items); return err },
+	}
+	n := 0
+	for _, line := range strings.Split(string(doc), "\n") {
+		if !strings.HasPrefix(line, `{"timestamp"`) {
+			continue
+		}
+		env, items, err := ParseRequest([]byte(line), DefaultMaxItems)
+		if err != nil {
+			t.Fatalf("example %d: %v", n, err)
+		}
+		if !Verify(env.Data, env.Sign) {
+			t.Errorf("example %d: sign %s is not SM3 of its data (%s)", n, env.Sign, Sign(env.Data))
+		}
+		if n < len(decoders) {
+			if err := decoders[n](items); err != nil {
+				t.Errorf("example %d: %v", n, err)
+			}
+		}
+		n++
+	}
+	if n != len(decoders) {
+		t.Errorf("%d example requests, want %d", n, len(decoders))
 	}
 }
