@@ -195,6 +195,14 @@ func TestGridAgreesWithAFullScan(t *testing.T) {
 	}
 }
 
+func TestSmallAngleSineMatchesMathSin(t *testing.T) {
+	for _, x := range []float64{0, 1e-9, -3e-5, 0.0016, -0.0099, 0.00999999, 0.01, 0.5} {
+		if got, want := sin(x), math.Sin(x); math.Abs(got-want) > 1e-16*math.Max(1e-300, math.Abs(want))*4 {
+			t.Errorf("sin(%g) = %.20g, math.Sin %.20g", x, got, want)
+		}
+	}
+}
+
 func TestDistanceOfKnownPoints(t *testing.T) {
 	// One degree of latitude on the mean sphere.
 	if d := Distance(114, 22, 114, 23); math.Abs(d-111195) > 1 {
