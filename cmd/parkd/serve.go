@@ -41,6 +41,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.IntVar(&cfg.RateBurst, "rate-burst", cfg.RateBurst, "requests beyond the rate allowed at once (PARKD_RATE_BURST, default twice the rate)")
 	fs.DurationVar(&cfg.ReadHeaderTimeout, "read-header-timeout", cfg.ReadHeaderTimeout, "time to read a request's headers (PARKD_READ_HEADER_TIMEOUT, default 10s)")
 	fs.DurationVar(&cfg.ReadTimeout, "read-timeout", cfg.ReadTimeout, "time to read a whole request, body included (PARKD_READ_TIMEOUT, default 60s)")
+	fs.StringVar(&cfg.CityFile, "city", cfg.CityFile, "JSON file of another city's regions, bounds and map view; default Shenzhen (PARKD_CITY)")
 	fs.StringVar(&cfg.MetricsToken, "metrics-token", cfg.MetricsToken, "bearer token GET /metrics requires; empty leaves it open (PARKD_METRICS_TOKEN)")
 	fs.StringVar(&cfg.Sync, "sync", orDefault(cfg.Sync, "full"), "commit durability: full or normal (PARKD_SYNC)")
 	fs.StringVar(&cfg.LogLevel, "log-level", orDefault(cfg.LogLevel, "info"), "debug, info, warn or error (PARKD_LOG_LEVEL)")

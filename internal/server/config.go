@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/parkd/parkd/internal/city"
 	"github.com/parkd/parkd/internal/reservation"
 	"github.com/parkd/parkd/internal/retention"
 	"github.com/parkd/parkd/protocol"
@@ -40,7 +41,15 @@ type Config struct {
 	// code 0 leaves only after the data is on disk) or "normal".
 	Sync     string // PARKD_SYNC
 	LogLevel string // PARKD_LOG_LEVEL: debug, info (default), warn, error
-	// Regions are the accepted area codes (appendix F, Shenzhen, by default).
+	// CityFile is a JSON city (city.Load) to serve instead of Shenzhen
+	// (PARKD_CITY); it fills City.
+	CityFile string
+	// City is the deployment's geography: its regions are the accepted
+	// area codes and its bounds those of park and entrance coordinates
+	// (Shenzhen by default).
+	City city.City
+	// Regions are the accepted area codes; nil takes City's. Set it only
+	// to accept other codes than City's.
 	Regions protocol.Regions
 	// Reservation sets the reservation rules; PARKD_NOSHOW_LIMIT sets
 	// its NoShowLimit (-1 turns the blacklist rule off).
@@ -93,6 +102,7 @@ func (c *Config) FromEnv() error {
 	str(&c.Pictures, "PARKD_PICTURES")
 	str(&c.Sync, "PARKD_SYNC")
 	str(&c.LogLevel, "PARKD_LOG_LEVEL")
+	str(&c.CityFile, "PARKD_CITY")
 	str(&c.MetricsToken, "PARKD_METRICS_TOKEN")
 	for _, b := range []struct {
 		dst  *bool
@@ -183,8 +193,11 @@ func (c Config) withDefaults() Config {
 	if c.ReadTimeout <= 0 {
 		c.ReadTimeout = 60 * time.Second
 	}
+	if c.City.Regions == nil {
+		c.City = city.Shenzhen()
+	}
 	if c.Regions == nil {
-		c.Regions = protocol.Shenzhen
+		c.Regions = c.City.Regions
 	}
 	return c
 }

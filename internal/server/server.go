@@ -60,6 +60,10 @@ type Server struct {
 // New opens the data folder (SQLite database and pictures) and wires the
 // platform. now may be nil for the wall clock.
 func New(cfg Config, now platform.Clock, log *slog.Logger) (*Server, error) {
+	cfg, err := loadCity(cfg)
+	if err != nil {
+		return nil, err
+	}
 	cfg = cfg.withDefaults()
 	if now == nil {
 		now = time.Now
@@ -82,7 +86,7 @@ func New(cfg Config, now platform.Clock, log *slog.Logger) (*Server, error) {
 	s.Holder = lease.Holder()
 	s.Retention = &retention.Purger{Store: timed, Blobs: blobs, Cfg: cfg.Retention, Now: now, Log: log}
 	s.Reservations = reservation.New(timed, now, cfg.Reservation, cfg.DownlinkClient, log)
-	s.Uplink = &uplink.Service{Store: timed, Blobs: blobs, Now: now, Log: log, Regions: cfg.Regions,
+	s.Uplink = &uplink.Service{Store: timed, Blobs: blobs, Now: now, Log: log, Regions: cfg.Regions, City: &s.Config.City,
 		StrictPictures: cfg.StrictPictures, Reservations: s.Reservations}
 	s.API = &api.Server{Sessions: s.Sessions, Uplink: s.Uplink, Reservations: s.Reservations, Now: now, Log: log,
 		MaxBody: cfg.MaxBody, MaxItems: cfg.MaxItems, Window: cfg.Window,

@@ -12,6 +12,11 @@ import (
 // EntranceExitInfo stores table 9 reports (interface entranceExitInfo,
 // clause 6.3.2). An entrance keeps its platform id across re-reports.
 func (s *Service) EntranceExitInfo(ctx context.Context, userID string, items []protocol.EntranceExitInfo) ([]protocol.EntranceExitResponse, error) {
+	for i, it := range items {
+		if err := s.checkPosition(i, it.Longitude, it.Latitude); err != nil {
+			return nil, err
+		}
+	}
 	now := s.Now()
 	out := make([]protocol.EntranceExitResponse, len(items))
 	err := s.Store.Update(ctx, func(tx platform.Tx) error {

@@ -18,6 +18,9 @@ func (s *Service) ParkInfo(ctx context.Context, userID string, items []protocol.
 		if err := s.Regions.Check(field(i, "areaCode"), it.AreaCode); err != nil {
 			return nil, err
 		}
+		if err := s.checkPosition(i, it.Longitude, it.Latitude); err != nil {
+			return nil, err
+		}
 	}
 	now := s.Now()
 	out := make([]protocol.ParkInfoResponse, len(items))

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/parkd/parkd/internal/blob"
+	"github.com/parkd/parkd/internal/city"
 	"github.com/parkd/parkd/internal/platform"
 	"github.com/parkd/parkd/protocol"
 )
@@ -26,6 +27,9 @@ type Service struct {
 	Log   *slog.Logger
 	// Regions are the area codes parkInfo accepts (appendix F by default).
 	Regions protocol.Regions
+	// City, when set, bounds the coordinates of parks and entrances:
+	// outside its Bounds is 1007 naming longitude or latitude.
+	City *city.City
 	// StrictPictures rejects pictures under 100 KB with 1007 instead of
 	// storing them with a warning (PROTOCOL §6).
 	StrictPictures bool
@@ -52,6 +56,14 @@ type ReservationHooks interface {
 
 // field returns the path of a field of item i.
 func field(i int, name string) string { return fmt.Sprintf("data[%d].%s", i, name) }
+
+// checkPosition refuses item i's coordinates outside the city (1007).
+func (s *Service) checkPosition(i int, lng, lat float64) error {
+	if s.City == nil {
+		return nil
+	}
+	return s.City.CheckPosition(field(i, ""), lng, lat)
+}
 
 // parkOf loads the caller's park; another vendor's park, or none, is
 // KindParkNotFound on data[i].parkCode (PROTOCOL §5).
