@@ -60,5 +60,5 @@ type ReadTx interface {
 	Reservations(f ReservationFilter) ([]Reservation, error)
 }
 
-// Reader returns the read side of tx. Every store's Tx implements ReadTx.
-func Reader(tx Tx) ReadTx { return tx.(ReadTx) }
+// Reader returns the read side of tx: tx itself, since Tx embeds ReadTx.
+func Reader(tx Tx) ReadTx { return tx }

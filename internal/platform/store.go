@@ -101,4 +101,6 @@ type Tx interface {
 	LoginTx
 	// Liveness sweep.
 	LivenessTx
+	// Whole-city listings and aggregates.
+	ReadTx
 }

@@ -43,7 +43,10 @@
 // LastSeen of the others (zero without a token), orders them by user id and
 // keeps the first limit. For records (platform.RecordPairTx) it checks
 // that RecordPair finds neither half, either one alone, or both, with every
-// field as stored, and no record of another id or park.
+// field as stored, and no record of another id or park. For the read side
+// (platform.ReadTx) it checks the orders and their ties, limits, hour
+// buckets at the edges of hours, half-open ranges to the millisecond and
+// the filters of Reservations.
 package storetest
 
 import (
@@ -82,7 +85,7 @@ func cases() []testCase {
 	var all []testCase
 	for _, group := range [][]testCase{
 		accountCases(), tokenCases(), parkCases(), recordCases(), qualityCases(),
-		reservationCases(), maintenanceCases(), loginCases(), livenessCases(), txCases(),
+		reservationCases(), maintenanceCases(), loginCases(), livenessCases(), readCases(), txCases(),
 	} {
 		all = append(all, group...)
 	}
