@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/parkd/parkd/internal/city"
+	"github.com/parkd/parkd/internal/public"
 	"github.com/parkd/parkd/internal/reservation"
 	"github.com/parkd/parkd/internal/retention"
 	"github.com/parkd/parkd/protocol"
@@ -81,6 +82,11 @@ type Config struct {
 	// MetricsToken, when set, is the bearer token GET /metrics requires
 	// (PARKD_METRICS_TOKEN); empty leaves /metrics open.
 	MetricsToken string
+	// Public tunes the public read API: how often its snapshot is
+	// rebuilt (PARKD_PUBLIC_REFRESH, default 5s) and its requests per
+	// second per address (PARKD_PUBLIC_RATE, default 20, burst twice
+	// that; negative turns it off).
+	Public public.Config
 	// NoBackground keeps the liveness sweeper and the reservation engine
 	// from running on timers; tests with a manual clock drive them.
 	NoBackground bool
@@ -122,7 +128,8 @@ func (c *Config) FromEnv() error {
 	}{{&c.HeartbeatInterval, "PARKD_HEARTBEAT_INTERVAL"}, {&c.Window, "PARKD_TIMESTAMP_WINDOW"},
 		{&c.Retention.SeriesAge, "PARKD_RETAIN_SERIES"}, {&c.Retention.HistoryAge, "PARKD_RETAIN_HISTORY"},
 		{&c.Retention.PictureAge, "PARKD_RETAIN_PICTURES"}, {&c.LeaseTTL, "PARKD_LEASE_TTL"},
-		{&c.ReadHeaderTimeout, "PARKD_READ_HEADER_TIMEOUT"}, {&c.ReadTimeout, "PARKD_READ_TIMEOUT"}} {
+		{&c.ReadHeaderTimeout, "PARKD_READ_HEADER_TIMEOUT"}, {&c.ReadTimeout, "PARKD_READ_TIMEOUT"},
+		{&c.Public.Refresh, "PARKD_PUBLIC_REFRESH"}} {
 		if v := os.Getenv(d.name); v != "" {
 			x, err := time.ParseDuration(v)
 			if err != nil {
@@ -141,7 +148,8 @@ func (c *Config) FromEnv() error {
 	for _, f := range []struct {
 		dst  *float64
 		name string
-	}{{&c.RatePerAddr, "PARKD_RATE_PER_ADDR"}, {&c.RatePerAccount, "PARKD_RATE_PER_ACCOUNT"}} {
+	}{{&c.RatePerAddr, "PARKD_RATE_PER_ADDR"}, {&c.RatePerAccount, "PARKD_RATE_PER_ACCOUNT"},
+		{&c.Public.Rate, "PARKD_PUBLIC_RATE"}} {
 		if v := os.Getenv(f.name); v != "" {
 			x, err := strconv.ParseFloat(v, 64)
 			if err != nil {

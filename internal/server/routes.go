@@ -8,4 +8,5 @@ import "net/http"
 func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /metrics", s.serveMetrics())
 	mux.HandleFunc("GET /readyz", s.serveReady)
+	s.Public.Mount(mux)
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/parkd/parkd/internal/metrics"
 	"github.com/parkd/parkd/internal/platform"
 	"github.com/parkd/parkd/internal/postgres"
+	"github.com/parkd/parkd/internal/public"
 	"github.com/parkd/parkd/internal/reservation"
 	"github.com/parkd/parkd/internal/retention"
 	"github.com/parkd/parkd/internal/session"
@@ -48,6 +49,8 @@ type Server struct {
 	Log    *slog.Logger
 	// Metrics is the Prometheus registry and request counters (GET /metrics).
 	Metrics *metrics.Metrics
+	// Public serves the public read API from its snapshot.
+	Public *public.Service
 
 	closing atomic.Bool // BeginShutdown was called
 
@@ -88,6 +91,9 @@ func New(cfg Config, now platform.Clock, log *slog.Logger) (*Server, error) {
 	s.Reservations = reservation.New(timed, now, cfg.Reservation, cfg.DownlinkClient, log)
 	s.Uplink = &uplink.Service{Store: timed, Blobs: blobs, Now: now, Log: log, Regions: cfg.Regions, City: &s.Config.City,
 		StrictPictures: cfg.StrictPictures, Reservations: s.Reservations}
+	publicCity := cfg.City
+	publicCity.Regions = cfg.Regions
+	s.Public = public.New(timed, publicCity, cfg.Public, log)
 	s.API = &api.Server{Sessions: s.Sessions, Uplink: s.Uplink, Reservations: s.Reservations, Now: now, Log: log,
 		MaxBody: cfg.MaxBody, MaxItems: cfg.MaxItems, Window: cfg.Window,
 		Limits: api.Limits{PerAddr: cfg.RatePerAddr, PerAccount: cfg.RatePerAccount, Burst: cfg.RateBurst},
@@ -167,6 +173,12 @@ func (s *Server) Start() error {
 		s.runUnderLease(ctx, "liveness", s.Sessions.Run)
 		s.runUnderLease(ctx, "reservations", s.Reservations.Run)
 		s.runUnderLease(ctx, "retention", s.Retention.Run)
+		// Every instance keeps its own public snapshot.
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			s.Public.Run(ctx)
+		}()
 	}
 	s.Log.Info("parkd listening", "addr", ln.Addr().String(), "tls", !s.Config.PlainHTTP, "data", s.Config.DataDir)
 	return nil
