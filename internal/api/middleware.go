@@ -48,6 +48,10 @@ func (w *statusWriter) WriteHeader(status int) {
 	w.ResponseWriter.WriteHeader(status)
 }
 
+// Unwrap lets http.ResponseController reach the connection's writer, so
+// that streams (the console's server-sent events) can flush.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
 // withRequestLog gives every request an id (echoed in X-Request-Id),
 // recovers from panics as an internal error, and logs one line per
 // request.
