@@ -271,6 +271,7 @@
       });
       es.addEventListener('error', () => {
         live.classList.remove('on');
+        live.dataset.errors = String((+live.dataset.errors || 0) + 1);
         if (es.readyState === EventSource.CLOSED) api('/me').catch(() => {});
       });
     }
@@ -543,7 +544,11 @@
         s.points.forEach(([x, y], i) => (i ? ctx.lineTo(X(x), Y(y)) : ctx.moveTo(X(x), Y(y))));
       }
       ctx.setLineDash(s.dash || []); ctx.strokeStyle = s.color; ctx.lineWidth = s.width || 2; ctx.stroke(); ctx.setLineDash([]);
-      if (s.points.length === 1) { ctx.fillStyle = s.color; ctx.beginPath(); ctx.arc(X(s.points[0][0]), Y(s.points[0][1]), 3, 0, 7); ctx.fill(); }
+      if (s.points.length === 1 || s.marker) { // the latest value, marked and labelled
+        const [lx, ly] = s.points[s.points.length - 1];
+        ctx.fillStyle = s.color; ctx.beginPath(); ctx.arc(X(lx), Y(ly), 3.5, 0, 7); ctx.fill();
+        if (s.marker) { ctx.textAlign = 'right'; ctx.fillText(s.marker(ly), X(lx) - 6, Y(ly) - 6); }
+      }
       drawn += s.points.length;
     }
     let lx = pad.l; // legend
@@ -565,17 +570,19 @@
     const start = end - 24 * 3600e3;
     const used = [], total = [];
     let max = 0;
-    for (const p of series) {
-      const t = cstMs(p.at);
+    for (const p of series) { // a step line: each report holds until the next
+      const t = Math.max(start, cstMs(p.at));
       if (isNaN(t)) continue;
+      if (used.length) { used.push([t, used[used.length - 1][1]]); total.push([t, total[total.length - 1][1]]); }
       used.push([t, p.used]); total.push([t, p.used + p.unused]);
       max = Math.max(max, p.used + p.unused, p.used);
     }
+    if (used.length) { used.push([end, used[used.length - 1][1]]); total.push([end, total[total.length - 1][1]]); }
     const ticks = [];
     for (let t = Math.ceil(start / 3600e3) * 3600e3; t <= end; t += 3600e3) if (((t / 3600e3) + 8) % 3 === 0) ticks.push(t);
     lineChart(canvas, {xRange: [start, end], yMax: Math.ceil(max * 1.1) || 10, xTicks: ticks, xTick: hourLabel,
       series: [{label: '总车位 Total', color: '#9aa3b0', points: total, dash: [5, 4], width: 1.5},
-        {label: '已用 Used', color: '#1f6feb', fill: 'rgba(31,111,235,.15)', points: used}]});
+        {label: '已用 Used', color: '#1f6feb', fill: 'rgba(31,111,235,.15)', points: used, marker: (v) => '已用 ' + num(v)}]});
   }
 
   // ---------- parks ----------
