@@ -10,6 +10,8 @@
 //	parkd apikey add      --data DIR --name NAME
 //	parkd apikey list     --data DIR
 //	parkd apikey disable  --data DIR --id ID
+//	parkd operator add    --data DIR --name NAME --password PW
+//	parkd operator list   --data DIR
 //
 // Every flag of serve also has a PARKD_* environment variable (see
 // README.md); a flag wins over the variable.
@@ -45,6 +47,8 @@ const usage = `usage:
   parkd apikey add --data DIR --name NAME
   parkd apikey list --data DIR
   parkd apikey disable --data DIR --id ID
+  parkd operator add --data DIR --name NAME --password PW
+  parkd operator list --data DIR
 Run "parkd serve -h" for the flags of serve.`
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -66,6 +70,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("apikey needs add, list or disable\n%s", usage)
 		}
 		return apikey(ctx, args[1], args[2:], stdout)
+	case "operator":
+		if len(args) < 2 {
+			return fmt.Errorf("operator needs add or list\n%s", usage)
+		}
+		return operator(ctx, args[1], args[2:], stdout)
 	case "help", "-h", "--help":
 		fmt.Fprintln(stdout, usage)
 		return nil

@@ -103,4 +103,6 @@ type Tx interface {
 	LivenessTx
 	// Whole-city listings and aggregates.
 	ReadTx
+	// Operators of the console and their sessions.
+	OperatorTx
 }

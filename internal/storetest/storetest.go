@@ -85,7 +85,7 @@ func cases() []testCase {
 	var all []testCase
 	for _, group := range [][]testCase{
 		accountCases(), tokenCases(), parkCases(), recordCases(), qualityCases(),
-		reservationCases(), maintenanceCases(), loginCases(), livenessCases(), readCases(), txCases(),
+		reservationCases(), maintenanceCases(), loginCases(), livenessCases(), readCases(), operatorCases(), txCases(),
 	} {
 		all = append(all, group...)
 	}

@@ -18,10 +18,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parkd/parkd/internal/console"
 	"github.com/parkd/parkd/internal/platform"
 	"github.com/parkd/parkd/internal/server"
 	"github.com/parkd/parkd/internal/session"
 	"github.com/parkd/parkd/protocol"
+	"golang.org/x/crypto/bcrypt"
 )
 
 // Clock is a manual clock: it moves only when told. A clock from
@@ -156,6 +158,19 @@ func (s *Server) AddAccount(t testing.TB, userID, password string) {
 	})
 	if err != nil {
 		t.Fatalf("adding account %s: %v", userID, err)
+	}
+}
+
+// AddOperator creates an operator of the console as `parkd operator add`
+// does, with bcrypt's smallest cost to keep tests quick.
+func (s *Server) AddOperator(t testing.TB, name, password string) {
+	t.Helper()
+	op, err := console.NewOperatorCost(name, password, bcrypt.MinCost, s.Clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Store.Update(context.Background(), func(tx platform.Tx) error { return tx.PutOperator(op) }); err != nil {
+		t.Fatalf("adding operator %s: %v", name, err)
 	}
 }
 

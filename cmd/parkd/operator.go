@@ -1,0 +1,91 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
+
+	"github.com/parkd/parkd/internal/console"
+	"github.com/parkd/parkd/internal/platform"
+	"github.com/parkd/parkd/internal/server"
+	"github.com/parkd/parkd/protocol"
+)
+
+// operator runs the commands for the operators of the console. Operators
+// are created here only, never through the console.
+func operator(ctx context.Context, verb string, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("operator "+verb, flag.ContinueOnError)
+	cfg, err := storeFlags(fs)
+	if err != nil {
+		return err
+	}
+	name := fs.String("name", "", "the operator's sign-in name")
+	password := fs.String("password", "", "the operator's password (8 to 72 bytes); only a bcrypt hash is kept")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if verb != "add" && verb != "list" {
+		return fmt.Errorf("unknown operator command %q\n%s", verb, usage)
+	}
+	var op platform.Operator
+	if verb == "add" {
+		// Check the flags before opening the store.
+		if op, err = console.NewOperator(*name, *password, time.Now()); err != nil {
+			return fmt.Errorf("--%v", err)
+		}
+	}
+	store, err := server.OpenStore(*cfg)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if verb == "list" {
+		return listOperators(ctx, store, stdout)
+	}
+	return addOperator(ctx, store, op, stdout)
+}
+
+// addOperator stores op, or replaces the password of an operator of that
+// name.
+func addOperator(ctx context.Context, store platform.Store, op platform.Operator, stdout io.Writer) error {
+	replaced := false
+	err := store.Update(ctx, func(tx platform.Tx) error {
+		old, err := tx.Operator(op.Name)
+		switch {
+		case err == nil:
+			replaced, op.CreatedAt = true, old.CreatedAt
+		case !platform.IsNotFound(err):
+			return err
+		}
+		return tx.PutOperator(op)
+	})
+	if err != nil {
+		return err
+	}
+	if replaced {
+		fmt.Fprintf(stdout, "operator %s: password changed\n", op.Name)
+	} else {
+		fmt.Fprintf(stdout, "operator %s added\n", op.Name)
+	}
+	return nil
+}
+
+func listOperators(ctx context.Context, store platform.Store, stdout io.Writer) error {
+	var ops []platform.Operator
+	err := store.View(ctx, func(tx platform.Tx) (err error) {
+		ops, err = tx.Operators()
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tCREATED")
+	for _, o := range ops {
+		fmt.Fprintf(tw, "%s\t%s\n", o.Name, o.CreatedAt.In(protocol.CST).Format(protocol.DateTimeLayout))
+	}
+	return tw.Flush()
+}

@@ -1,0 +1,128 @@
+// Package console serves the city operator's console: the page embedded
+// in web.go at /console/ and the JSON API of docs/console-api.md under
+// /console/api/, behind operator sign-in with sessions kept in the store.
+// Whole-city figures come from a snapshot rebuilt at most every Refresh,
+// so many open consoles cost the store nothing more.
+package console
+
+import (
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/parkd/parkd/internal/blob"
+	"github.com/parkd/parkd/internal/city"
+	"github.com/parkd/parkd/internal/platform"
+)
+
+// Config wires the console. Zero durations take the defaults.
+type Config struct {
+	Store platform.Store
+	Blobs blob.Store
+	// City names the districts (area codes) and gives the map's view.
+	City city.City
+	Now  platform.Clock
+	Log  *slog.Logger
+	// Codes returns, per account, the count of uplink answers by code
+	// since this instance started; nil shows zeros.
+	Codes func() map[string]map[string]int64
+
+	// SessionTTL is how long a session lives unused (default 12 h); each
+	// use moves its expiry forward.
+	SessionTTL time.Duration
+	// LockoutFailures wrong passwords from one address within
+	// LockoutWindow lock that address out for LockoutDuration (default 5
+	// in 15 min lock for 15 min).
+	LockoutFailures int
+	LockoutWindow   time.Duration
+	LockoutDuration time.Duration
+	// Refresh bounds how often the whole-city snapshot is rebuilt
+	// (default 2 s).
+	Refresh time.Duration
+	// EventEvery is the period of the event stream's overview events
+	// (default 2 s), KeepAlive that of its comment lines (default 15 s).
+	EventEvery time.Duration
+	KeepAlive  time.Duration
+}
+
+func (c Config) withDefaults() Config {
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Log == nil {
+		c.Log = slog.New(slog.DiscardHandler)
+	}
+	if c.City.Regions == nil {
+		c.City = city.Shenzhen()
+	}
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&c.SessionTTL, 12*time.Hour)
+	def(&c.LockoutWindow, 15*time.Minute)
+	def(&c.LockoutDuration, 15*time.Minute)
+	def(&c.Refresh, 2*time.Second)
+	def(&c.EventEvery, 2*time.Second)
+	def(&c.KeepAlive, 15*time.Second)
+	if c.LockoutFailures <= 0 {
+		c.LockoutFailures = 5
+	}
+	return c
+}
+
+// Server is the console's HTTP side.
+type Server struct {
+	cfg    Config
+	page   *page
+	snap   snapshotCache
+	stopMu sync.Mutex
+	stop   chan struct{} // closed by Close: event streams end
+	hooked sync.Once     // Close registered with the http.Server
+}
+
+// New returns the console of cfg.
+func New(cfg Config) *Server {
+	cfg = cfg.withDefaults()
+	return &Server{cfg: cfg, page: newPage(Assets()), stop: make(chan struct{})}
+}
+
+// Close ends the open event streams, so that a graceful shutdown need not
+// wait for them. It is registered with the http.Server on the first
+// stream, and may be called more than once.
+func (s *Server) Close() {
+	s.stopMu.Lock()
+	defer s.stopMu.Unlock()
+	select {
+	case <-s.stop:
+	default:
+		close(s.stop)
+	}
+}
+
+// Mount adds the console's routes to mux.
+func (s *Server) Mount(mux *http.ServeMux) {
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/console/", http.StatusFound)
+	})
+	mux.HandleFunc("/console/", s.page.serve)
+	mux.HandleFunc("POST /console/api/login", s.serveLogin)
+	mux.HandleFunc("POST /console/api/logout", s.authed(s.serveLogout))
+	mux.HandleFunc("GET /console/api/me", s.authed(s.serveMe))
+	mux.HandleFunc("GET /console/api/overview", s.authed(s.serveOverview))
+	mux.HandleFunc("GET /console/api/parks", s.authed(s.serveParks))
+	mux.HandleFunc("GET /console/api/parks/{isvParkId}", s.authed(s.servePark))
+	mux.HandleFunc("GET /console/api/pictures/{isvParkId}/{pictureId}", s.authed(s.servePicture))
+	mux.HandleFunc("GET /console/api/vendors", s.authed(s.serveVendors))
+	mux.HandleFunc("GET /console/api/reservations", s.authed(s.serveReservations))
+	mux.HandleFunc("GET /console/api/reservations/{bookCode}", s.authed(s.serveReservation))
+	mux.HandleFunc("GET /console/api/waitlists", s.authed(s.serveWaitlists))
+	mux.HandleFunc("GET /console/api/stats", s.authed(s.serveStats))
+	mux.HandleFunc("GET /console/api/stats.csv", s.authed(s.serveStatsCSV))
+	mux.HandleFunc("GET /console/api/events", s.authed(s.serveEvents))
+	mux.HandleFunc("/console/api/", s.authed(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "no such route: "+r.Method+" "+r.URL.Path)
+	}))
+}
