@@ -1,0 +1,250 @@
+package openapi_test
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// module is the import path of this repository.
+const module = "github.com/parkd/parkd"
+
+// root is the repository root, from this package's folder.
+var root = filepath.Join("..", "..")
+
+// route is one pattern given to a ServeMux.
+type route struct {
+	method, path string
+	at           string // file:line
+}
+
+// codeRoutes parses the non-test Go files of cmd/parkd and of every
+// package of this module it imports, and returns the patterns given to
+// Handle and HandleFunc, with string constants (protocol.PathPrefix)
+// resolved. unresolved lists the calls whose pattern is not a constant
+// expression.
+func codeRoutes(t *testing.T) (routes []route, unresolved []string) {
+	t.Helper()
+	fset := token.NewFileSet()
+	pkgs := map[string][]*ast.File{} // import path -> files
+	queue := []string{module + "/cmd/parkd"}
+	for len(queue) > 0 {
+		p := queue[0]
+		queue = queue[1:]
+		if _, seen := pkgs[p]; seen {
+			continue
+		}
+		files := parseDir(t, fset, filepath.Join(root, filepath.FromSlash(strings.TrimPrefix(p, module))))
+		pkgs[p] = files
+		for _, f := range files {
+			for _, imp := range f.Imports {
+				if ip, _ := strconv.Unquote(imp.Path.Value); strings.HasPrefix(ip, module+"/") {
+					queue = append(queue, ip)
+				}
+			}
+		}
+	}
+	consts := stringConsts(pkgs)
+	for p, files := range pkgs {
+		for _, f := range files {
+			ast.Inspect(f, func(n ast.Node) bool {
+				call, ok := n.(*ast.CallExpr)
+				if !ok || len(call.Args) != 2 {
+					return true
+				}
+				sel, ok := call.Fun.(*ast.SelectorExpr)
+				if !ok || (sel.Sel.Name != "Handle" && sel.Sel.Name != "HandleFunc") {
+					return true
+				}
+				at := fset.Position(call.Pos()).String()
+				pattern, ok := eval(call.Args[0], p, f, consts)
+				if !ok {
+					unresolved = append(unresolved, at)
+					return true
+				}
+				if r, ok := parsePattern(pattern); ok {
+					r.at = at
+					routes = append(routes, r)
+				}
+				return true
+			})
+		}
+	}
+	sort.Slice(routes, func(i, j int) bool { return routes[i].path+routes[i].method < routes[j].path+routes[j].method })
+	return routes, unresolved
+}
+
+// parseDir parses the non-test Go files of dir.
+func parseDir(t *testing.T, fset *token.FileSet, dir string) []*ast.File {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatalf("reading %s: %v", dir, err)
+	}
+	var files []*ast.File
+	for _, e := range entries {
+		n := e.Name()
+		if e.IsDir() || !strings.HasSuffix(n, ".go") || strings.HasSuffix(n, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, filepath.Join(dir, n), nil, parser.SkipObjectResolution)
+		if err != nil {
+			t.Fatalf("parsing %s: %v", n, err)
+		}
+		files = append(files, f)
+	}
+	return files
+}
+
+// stringConsts maps "importpath.Name" to the value of every top-level
+// string constant given as a literal.
+func stringConsts(pkgs map[string][]*ast.File) map[string]string {
+	out := map[string]string{}
+	for p, files := range pkgs {
+		for _, f := range files {
+			for _, d := range f.Decls {
+				g, ok := d.(*ast.GenDecl)
+				if !ok || g.Tok != token.CONST {
+					continue
+				}
+				for _, s := range g.Specs {
+					vs := s.(*ast.ValueSpec)
+					for i, name := range vs.Names {
+						if i < len(vs.Values) {
+							if lit, ok := vs.Values[i].(*ast.BasicLit); ok && lit.Kind == token.STRING {
+								out[p+"."+name.Name], _ = strconv.Unquote(lit.Value)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+// eval resolves a string expression of literals, constants and +.
+func eval(e ast.Expr, pkg string, f *ast.File, consts map[string]string) (string, bool) {
+	switch x := e.(type) {
+	case *ast.BasicLit:
+		if x.Kind != token.STRING {
+			return "", false
+		}
+		s, err := strconv.Unquote(x.Value)
+		return s, err == nil
+	case *ast.ParenExpr:
+		return eval(x.X, pkg, f, consts)
+	case *ast.BinaryExpr:
+		if x.Op != token.ADD {
+			return "", false
+		}
+		a, ok1 := eval(x.X, pkg, f, consts)
+		b, ok2 := eval(x.Y, pkg, f, consts)
+		return a + b, ok1 && ok2
+	case *ast.Ident:
+		v, ok := consts[pkg+"."+x.Name]
+		return v, ok
+	case *ast.SelectorExpr:
+		id, ok := x.X.(*ast.Ident)
+		if !ok {
+			return "", false
+		}
+		for _, imp := range f.Imports {
+			ip, _ := strconv.Unquote(imp.Path.Value)
+			name := ip[strings.LastIndex(ip, "/")+1:]
+			if imp.Name != nil {
+				name = imp.Name.Name
+			}
+			if name == id.Name {
+				v, ok := consts[ip+"."+x.Sel.Name]
+				return v, ok
+			}
+		}
+	}
+	return "", false
+}
+
+// parsePattern splits a ServeMux pattern ("POST /a/{b}", "/x/") into
+// method and path; ok is false for strings that are not patterns.
+func parsePattern(p string) (route, bool) {
+	method, path, found := strings.Cut(p, " ")
+	if !found {
+		method, path = "", p
+	}
+	if !strings.HasPrefix(path, "/") {
+		return route{}, false
+	}
+	path = strings.TrimSuffix(path, "{$}")
+	return route{method: method, path: path}, true
+}
+
+// documented reports whether the document has method on path; a
+// pattern with no method needs some operation on the path; a subtree
+// pattern ("/dataReceive/", the catch-all of unknown interfaces) needs
+// some documented path under it. Pattern wildcards match by position,
+// whatever their names.
+func documented(ops map[string]map[string]bool, r route) bool {
+	if strings.HasSuffix(r.path, "/") && r.path != "/" {
+		for p := range ops {
+			if strings.HasPrefix(p, r.path) {
+				return true
+			}
+		}
+		return false
+	}
+	for p, methods := range ops {
+		if sameShape(p, r.path) && (r.method == "" && len(methods) > 0 || methods[r.method] || r.method == "GET" && methods["HEAD"]) {
+			return true
+		}
+	}
+	return false
+}
+
+// sameShape compares two paths segment by segment, a {wildcard} matching
+// any wildcard.
+func sameShape(a, b string) bool {
+	as, bs := strings.Split(a, "/"), strings.Split(b, "/")
+	if len(as) != len(bs) {
+		return false
+	}
+	for i := range as {
+		wa, wb := strings.HasPrefix(as[i], "{"), strings.HasPrefix(bs[i], "{")
+		if wa != wb || !wa && as[i] != bs[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func TestEveryRegisteredRouteIsDocumented(t *testing.T) {
+	doc := load(t)
+	ops := map[string]map[string]bool{}
+	for p, item := range doc.Paths.Map() {
+		ops[p] = map[string]bool{}
+		for m := range item.Operations() {
+			ops[p][m] = true
+		}
+	}
+	routes, unresolved := codeRoutes(t)
+	for _, at := range unresolved {
+		t.Errorf("%s: a route pattern that is not a constant expression", at)
+	}
+	if len(routes) < 10 {
+		t.Fatalf("found only %d routes in the code: %v", len(routes), routes)
+	}
+	var missing []string
+	for _, r := range routes {
+		if !documented(ops, r) {
+			missing = append(missing, strings.TrimSpace(r.method+" "+r.path)+" ("+r.at+")")
+		}
+	}
+	if len(missing) > 0 {
+		t.Errorf("%d routes of the code are not in the OpenAPI document:\n%s", len(missing), strings.Join(missing, "\n"))
+	}
+}
