@@ -105,4 +105,6 @@ type Tx interface {
 	ReadTx
 	// Operators of the console and their sessions.
 	OperatorTx
+	// Off-peak packages and orders.
+	OffPeakTx
 }

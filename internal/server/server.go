@@ -22,6 +22,7 @@ import (
 	"github.com/parkd/parkd/internal/blob"
 	"github.com/parkd/parkd/internal/lease"
 	"github.com/parkd/parkd/internal/metrics"
+	"github.com/parkd/parkd/internal/offpeak"
 	"github.com/parkd/parkd/internal/platform"
 	"github.com/parkd/parkd/internal/postgres"
 	"github.com/parkd/parkd/internal/public"
@@ -49,6 +50,8 @@ type Server struct {
 	Log    *slog.Logger
 	// Metrics is the Prometheus registry and request counters (GET /metrics).
 	Metrics *metrics.Metrics
+	// OffPeak keeps the packages and orders of off-peak platforms.
+	OffPeak *offpeak.Service
 	// Public serves the public read API from its snapshot.
 	Public *public.Service
 
@@ -94,7 +97,8 @@ func New(cfg Config, now platform.Clock, log *slog.Logger) (*Server, error) {
 	publicCity := cfg.City
 	publicCity.Regions = cfg.Regions
 	s.Public = public.New(timed, publicCity, cfg.Public, log)
-	s.API = &api.Server{Sessions: s.Sessions, Uplink: s.Uplink, Reservations: s.Reservations, Now: now, Log: log,
+	s.OffPeak = &offpeak.Service{Store: timed, Now: now, Log: log}
+	s.API = &api.Server{Sessions: s.Sessions, Uplink: s.Uplink, Reservations: s.Reservations, OffPeak: s.OffPeak, Now: now, Log: log,
 		MaxBody: cfg.MaxBody, MaxItems: cfg.MaxItems, Window: cfg.Window,
 		Limits: api.Limits{PerAddr: cfg.RatePerAddr, PerAccount: cfg.RatePerAccount, Burst: cfg.RateBurst},
 		Mount:  s.routes, Metrics: s.Metrics}

@@ -86,6 +86,7 @@ func cases() []testCase {
 	for _, group := range [][]testCase{
 		accountCases(), tokenCases(), parkCases(), recordCases(), qualityCases(),
 		reservationCases(), maintenanceCases(), loginCases(), livenessCases(), readCases(), operatorCases(), txCases(),
+		offPeakCases(),
 	} {
 		all = append(all, group...)
 	}
