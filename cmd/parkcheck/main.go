@@ -140,16 +140,28 @@ func platform(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 		"an existing park of the account to write records to; default: a new park with a random code each run")
 	userID := fs.String("user-id", "", "the account's userId (required)")
 	password := fs.String("password", "", "the account's plaintext password (required; or PARKCHECK_PASSWORD)")
+	opUser := fs.String("offpeak-user-id", "", "an account with the off-peak role: also run the off-peak checks (docs/offpeak.md)")
+	opPassword := fs.String("offpeak-password", "", "the off-peak account's plaintext password (or PARKCHECK_OFFPEAK_PASSWORD)")
 	if err := parse(fs, args); err != nil {
 		return exitUsage, err
 	}
 	if *password == "" {
 		*password = os.Getenv("PARKCHECK_PASSWORD")
 	}
+	if *opPassword == "" {
+		*opPassword = os.Getenv("PARKCHECK_OFFPEAK_PASSWORD")
+	}
+	all := conformance.PlatformChecks()
+	if *opUser != "" {
+		if *opPassword == "" {
+			return exitUsage, errors.New("--offpeak-user-id needs --offpeak-password")
+		}
+		all = append(all, conformance.OffPeakChecks()...)
+	}
 	if c.url == "" || *userID == "" || *password == "" {
 		return exitUsage, errors.New("platform needs --url, --user-id and --password")
 	}
-	checks, err := conformance.Select(conformance.PlatformChecks(), c.match)
+	checks, err := conformance.Select(all, c.match)
 	if err != nil {
 		return exitUsage, fmt.Errorf("--run: %w", err)
 	}
@@ -161,7 +173,7 @@ func platform(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 		return exitUsage, fmt.Errorf("--ca: %w", err)
 	}
 	p, err := conformance.NewPlatform(conformance.PlatformConfig{URL: c.url, UserID: *userID, Password: *password,
-		ParkCode: c.parkCode, HTTPClient: hc})
+		ParkCode: c.parkCode, HTTPClient: hc, OffPeakUserID: *opUser, OffPeakPassword: *opPassword})
 	if err != nil {
 		return exitUsage, err
 	}
@@ -223,6 +235,10 @@ func report(rep *conformance.Report, asJSON bool, stdout io.Writer) (int, error)
 func list(w io.Writer) {
 	fmt.Fprintln(w, "platform checks (parkcheck platform):")
 	for _, c := range conformance.PlatformChecks() {
+		fmt.Fprintf(w, "  %-30s %-26s %s\n", c.ID, c.Clause, c.Description)
+	}
+	fmt.Fprintln(w, "\noff-peak checks (parkcheck platform --offpeak-user-id ID --offpeak-password PW):")
+	for _, c := range conformance.OffPeakChecks() {
 		fmt.Fprintf(w, "  %-30s %-26s %s\n", c.ID, c.Clause, c.Description)
 	}
 	fmt.Fprintln(w, "\nparking-system checks (parkcheck plms):")

@@ -26,6 +26,10 @@ type PlatformConfig struct {
 	// is left alone. By default each run registers a new park with a
 	// random code.
 	ParkCode string
+	// OffPeakUserID and OffPeakPassword, when set, are an account with the
+	// off-peak role that OffPeakChecks use (docs/offpeak.md).
+	OffPeakUserID   string
+	OffPeakPassword string
 	// HTTPClient carries the requests; nil means HTTPClient(false, "", 0).
 	HTTPClient *http.Client
 	// MaxClockSkew bounds how far the heartBeats timestamp may be from the
@@ -48,6 +52,7 @@ type Platform struct {
 
 	park    string
 	parkErr error
+	offPeak offPeakState // what the off-peak checks share
 	// setupX are the exchanges of the failed setup, shown again by every
 	// check that needed it.
 	setupX []Exchange
