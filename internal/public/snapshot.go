@@ -138,6 +138,9 @@ type parkInfo struct {
 	ok        bool
 	summary   ParkSummary
 	listJSON  []byte
+	// The free charging spaces of the vacancy reported at vacancyAt.
+	vacancyAt time.Time
+	charging  *int
 }
 
 var businessNames = map[protocol.BusinessType]string{
@@ -260,21 +263,26 @@ func newPark(p platform.Park, pi *parkInfo, c city.City, online bool, vacancies 
 		park.BusinessHours = hours(in.PublicInfos)
 	}
 	if v, ok := vacancies[p.IsvParkID]; ok {
-		setVacancy(park, v)
+		setVacancy(park, pi, v)
 	}
 	return park
 }
 
-// setVacancy adds the live vacancy v to park.
-func setVacancy(park *Park, v platform.Vacancy) {
+// setVacancy adds the live vacancy v to park. The free charging spaces
+// are decoded from the report once per report.
+func setVacancy(park *Park, pi *parkInfo, v platform.Vacancy) {
 	free, freeRes := v.UnusedStalls, v.UnusedReservableStalls
 	at := v.At.In(protocol.CST).Format(TimeLayout)
 	park.FreeSpaces, park.FreeReservableSpaces, park.VacancyAt = &free, &freeRes, &at
-	var si protocol.ParkSpaceInfo
-	if json.Unmarshal(v.Info, &si) == nil {
-		charging := si.UnusedCharingStalls
-		park.FreeChargingSpaces = &charging
+	if pi.vacancyAt.IsZero() || !pi.vacancyAt.Equal(v.At) {
+		pi.vacancyAt, pi.charging = v.At, nil
+		var si protocol.ParkSpaceInfo
+		if json.Unmarshal(v.Info, &si) == nil {
+			charging := si.UnusedCharingStalls
+			pi.charging = &charging
+		}
 	}
+	park.FreeChargingSpaces = pi.charging
 }
 
 func hours(ps []protocol.PublicInfo) []Hours {
