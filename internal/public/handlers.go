@@ -268,6 +268,17 @@ func (s *Service) serveDistricts(w http.ResponseWriter, r *http.Request) {
 	s.write(w, r, snap.districts)
 }
 
+// serveNoRoute answers the paths and methods under /api/v1/public/ that
+// name no route: 405 for another method on a route, else 404.
+func serveNoRoute(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		writeError(w, http.StatusMethodNotAllowed, "method "+r.Method+" not allowed: the public API is read-only")
+		return
+	}
+	writeError(w, http.StatusNotFound, "no public route at "+r.URL.Path)
+}
+
 // serveCity answers the deployment's geography.
 func (s *Service) serveCity(w http.ResponseWriter, r *http.Request) {
 	snap, err := s.current(r.Context())

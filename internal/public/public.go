@@ -96,6 +96,7 @@ func (s *Service) Mount(mux *http.ServeMux) {
 	mux.Handle("GET /api/v1/public/parks/{isvParkId}", s.guard(s.servePark))
 	mux.Handle("GET /api/v1/public/districts", s.guard(s.serveDistricts))
 	mux.Handle("GET /api/v1/public/city", s.guard(s.serveCity))
+	mux.Handle("/api/v1/public/", s.guard(serveNoRoute))
 }
 
 // Run rebuilds the snapshot every Cfg.Refresh until ctx ends.

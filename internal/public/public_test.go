@@ -584,3 +584,27 @@ func TestRefreshFromTheStore(t *testing.T) {
 		t.Errorf("district list after Refresh: %+v", list)
 	}
 }
+
+func TestOtherPathsAndMethodsAnswerJSON(t *testing.T) {
+	_, h := newService(t, Data{Accounts: accounts()}, 0)
+	for _, c := range []struct {
+		method, path string
+		status       int
+	}{
+		{http.MethodGet, "/api/v1/public/nothing", http.StatusNotFound},
+		{http.MethodGet, "/api/v1/public/parks/a/b", http.StatusNotFound},
+		{http.MethodPost, "/api/v1/public/parks", http.StatusMethodNotAllowed},
+		{http.MethodDelete, "/api/v1/public/parks/x", http.StatusMethodNotAllowed},
+	} {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest(c.method, c.path, nil))
+		if w.Code != c.status || !strings.HasPrefix(w.Body.String(), `{"error":`) {
+			t.Errorf("%s %s: HTTP %d %s", c.method, c.path, w.Code, w.Body)
+		}
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest(http.MethodHead, "/api/v1/public/city", nil))
+	if w.Code != http.StatusOK || w.Body.Len() != 0 || w.Header().Get("Content-Length") == "" {
+		t.Errorf("HEAD: HTTP %d, %d bytes, Content-Length %q", w.Code, w.Body.Len(), w.Header().Get("Content-Length"))
+	}
+}
