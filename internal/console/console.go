@@ -122,6 +122,7 @@ func (s *Server) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("GET /console/api/stats", s.authed(s.serveStats))
 	mux.HandleFunc("GET /console/api/stats.csv", s.authed(s.serveStatsCSV))
 	mux.HandleFunc("GET /console/api/events", s.authed(s.serveEvents))
+	s.mountOffPeak(mux)
 	mux.HandleFunc("/console/api/", s.authed(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such route: "+r.Method+" "+r.URL.Path)
 	}))
