@@ -1,8 +1,10 @@
 package e2e
 
 import (
+	"encoding/json"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -70,8 +72,18 @@ func TestAnotherCityAcceptsItsOwnParksOnly(t *testing.T) {
 		}
 		return nil
 	})
-	if srv.Config.City.Name != "广州市" {
-		t.Errorf("server city %q, want 广州市", srv.Config.City.Name)
+	// The public map shows the city it serves.
+	status, raw := srv.Do(t, http.MethodGet, "/api/v1/public/city", "", "", nil, nil)
+	var pc struct {
+		Name    string            `json:"name"`
+		Regions map[string]string `json:"regions"`
+		Center  struct{ Lng, Lat float64 }
+	}
+	if err := json.Unmarshal(raw, &pc); status != http.StatusOK || err != nil {
+		t.Fatalf("GET /api/v1/public/city: HTTP %d %v: %s", status, err, raw)
+	}
+	if pc.Name != "广州市" || len(pc.Regions) != 11 || pc.Regions["440106"] != "天河区" || pc.Center.Lng != 113.2644 {
+		t.Errorf("public city %s, want Guangzhou's", raw)
 	}
 }
 
