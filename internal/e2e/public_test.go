@@ -312,3 +312,33 @@ func TestPublicAnswersHoldNoVehicleData(t *testing.T) {
 		t.Errorf("the detail does not show the park's vacancy: %s", raw)
 	}
 }
+
+// Two instances on one PostgreSQL database each build their own snapshot:
+// what a vendor reports through one shows in the other's public answers,
+// byte for byte the same, with the same ETag.
+func TestPublicTwoInstancesOnPostgres(t *testing.T) {
+	_, env := multiSetup(t, false)
+	start := func() *testserver.Server {
+		return testserver.Start(t, testserver.Options{Config: server.Config{NoBackground: true, DB: env.dsn,
+			Pictures: env.pictures}})
+	}
+	a, b := start(), start() // both clocks stand at testserver.Epoch
+	token := vendor(t, a, vendorA)
+	isv := registerPark(t, a, token, parkA)
+	wantOK(t, a.Post(t, protocol.EntranceExitCode, token, []protocol.EntranceExitInfo{entrance(parkA, "GATE01", "北门")}))
+	wantOK(t, a.Post(t, protocol.ParkSpaceInfoCode, token, []protocol.ParkSpaceInfo{space(parkA, 25)}))
+	refreshPublic(t, a)
+	refreshPublic(t, b)
+	for _, path := range []string{"/api/v1/public/parks/" + isv, "/api/v1/public/parks?lng=114.0579&lat=22.5431",
+		"/api/v1/public/parks?district=440304", "/api/v1/public/districts"} {
+		sa, ra, ha := pubGet(t, a, path)
+		sb, rb, hb := pubGet(t, b, path)
+		if sa != http.StatusOK || sb != http.StatusOK || string(ra) != string(rb) || ha.Get("ETag") != hb.Get("ETag") {
+			t.Errorf("GET %s: HTTP %d and %d, ETag %s and %s\n%s\n%s", path, sa, sb, ha.Get("ETag"), hb.Get("ETag"), ra, rb)
+		}
+	}
+	d := pubJSON[public.Park](t, b, "/api/v1/public/parks/"+isv)
+	if *d.FreeSpaces != 75 || len(d.Entrances) != 1 || d.Entrances[0].Name != "北门" {
+		t.Errorf("instance b's detail %+v", d)
+	}
+}
