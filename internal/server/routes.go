@@ -15,4 +15,5 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /openapi.yaml", openapi.ServeYAML)
 	mux.HandleFunc("GET /openapi.json", openapi.ServeJSON)
 	s.Public.Mount(mux)
+	s.console().Mount(mux)
 }
