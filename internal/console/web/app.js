@@ -168,6 +168,10 @@
     }
   }
   window.addEventListener('hashchange', route);
+  // Leaving the page ends its event stream and timers at once: over
+  // HTTP/1.1 a browser holds only six connections to a host.
+  window.addEventListener('pagehide', stopView);
+  window.addEventListener('pageshow', (ev) => { if (ev.persisted) route(); });
 
   function pageHead(title, sub, ...extra) {
     return h('div', {class: 'page-head'}, h('div', null, h('h1', null, title), sub ? h('div', {class: 'sub'}, sub) : null), h('div', {class: 'filters'}, extra));
@@ -867,8 +871,9 @@
         }
         return {label: x.name || x.areaCode, color: PALETTE[i % PALETTE.length], points: pts};
       });
-      lineChart(chart, {xRange: [0, 23], yMax: Math.max(0.1, Math.min(1, Math.ceil(max * 10) / 10)), xTicks: [0, 3, 6, 9, 12, 15, 18, 21],
-        xTick: (x) => String(x).padStart(2, '0') + ':00', yFmt: (v) => Math.round(v * 100) + '%', series});
+      const yMax = [0.01, 0.02, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1].find((m) => m >= max * 1.1) || 1;
+      lineChart(chart, {xRange: [0, 23], yMax, xTicks: [0, 3, 6, 9, 12, 15, 18, 21],
+        xTick: (x) => String(x).padStart(2, '0') + ':00', yFmt: (v) => +(v * 100).toFixed(2) + '%', series});
       clear(dist).appendChild(table([
         {label: '区域 District', get: (x) => x.name || x.areaCode},
         {label: '入场 Entries', num: true, get: (x) => num(x.entries)}, {label: '出场 Exits', num: true, get: (x) => num(x.exits)},
