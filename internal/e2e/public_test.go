@@ -1,15 +1,24 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"testing/fstest"
 
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+
+	"github.com/parkd/parkd/internal/openapi"
 	"github.com/parkd/parkd/internal/platform"
 	"github.com/parkd/parkd/internal/public"
 	"github.com/parkd/parkd/internal/server"
@@ -341,4 +350,86 @@ func TestPublicTwoInstancesOnPostgres(t *testing.T) {
 	if *d.FreeSpaces != 75 || len(d.Entrances) != 1 || d.Entrances[0].Name != "北门" {
 		t.Errorf("instance b's detail %+v", d)
 	}
+}
+
+// publicDoc is the OpenAPI document of base.yaml and public.yaml alone,
+// so that other fragments do not bear on the public routes' check.
+func publicDoc(t *testing.T) *openapi3.T {
+	t.Helper()
+	fsys := fstest.MapFS{}
+	for _, name := range []string{"base.yaml", "public.yaml"} {
+		b, err := os.ReadFile(filepath.Join("..", "openapi", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fsys[name] = &fstest.MapFile{Data: b}
+	}
+	d, err := openapi.Build(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := openapi3.NewLoader().LoadFromData(d.JSON)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := doc.Validate(context.Background()); err != nil {
+		t.Fatalf("public.yaml: %v", err)
+	}
+	return doc
+}
+
+// Every public answer, errors included, matches public.yaml.
+func TestPublicAnswersMatchTheOpenAPIDocument(t *testing.T) {
+	doc := publicDoc(t)
+	srv := testserver.Start(t, testserver.Options{Config: server.Config{NoBackground: true, Public: public.Config{Rate: -1}}})
+	// A second server whose limit (1/s, burst 2) the test exhausts.
+	limited := testserver.Start(t, testserver.Options{Config: server.Config{NoBackground: true, Public: public.Config{Rate: 1}}})
+	doc.Servers = openapi3.Servers{{URL: srv.URL}, {URL: limited.URL}}
+	router, err := gorillamux.NewRouter(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	token := vendor(t, srv, vendorA)
+	isv := registerPark(t, srv, token, parkA)
+	wantOK(t, srv.Post(t, protocol.EntranceExitCode, token, []protocol.EntranceExitInfo{entrance(parkA, "GATE01", "北门")}))
+	wantOK(t, srv.Post(t, protocol.ParkSpaceInfoCode, token, []protocol.ParkSpaceInfo{space(parkA, 25)}))
+	refreshPublic(t, srv)
+	check := func(srv *testserver.Server, path string, want int, header ...string) {
+		t.Helper()
+		req, err := http.NewRequest(http.MethodGet, srv.URL+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i+1 < len(header); i += 2 {
+			req.Header.Set(header[i], header[i+1])
+		}
+		route, params, err := router.FindRoute(req)
+		if err != nil {
+			t.Fatalf("GET %s: not in public.yaml: %v", path, err)
+		}
+		status, raw, h := pubGet(t, srv, path, header...)
+		if status != want {
+			t.Fatalf("GET %s: HTTP %d, want %d: %s", path, status, want, raw)
+		}
+		in := &openapi3filter.ResponseValidationInput{
+			RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route},
+			Status:                 status, Header: h, Body: io.NopCloser(bytes.NewReader(raw)),
+			Options: &openapi3filter.Options{IncludeResponseStatus: true},
+		}
+		if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
+			t.Errorf("GET %s: the answer does not match public.yaml: %v\n%s", path, err, raw)
+		}
+	}
+	check(srv, "/api/v1/public/parks?lng=114.0579&lat=22.5431&radius=2000", http.StatusOK)
+	check(srv, "/api/v1/public/parks?district=440304", http.StatusOK)
+	check(srv, "/api/v1/public/parks/"+isv, http.StatusOK)
+	check(srv, "/api/v1/public/districts", http.StatusOK)
+	check(srv, "/api/v1/public/city", http.StatusOK)
+	check(srv, "/api/v1/public/parks?lng=114&lat=95", http.StatusBadRequest)
+	check(srv, "/api/v1/public/parks/"+strings.Repeat("f", 32), http.StatusNotFound)
+	_, _, h := pubGet(t, srv, "/api/v1/public/city")
+	check(srv, "/api/v1/public/city", http.StatusNotModified, "If-None-Match", h.Get("ETag"))
+	check(limited, "/api/v1/public/city", http.StatusOK)
+	check(limited, "/api/v1/public/city", http.StatusOK)
+	check(limited, "/api/v1/public/city", http.StatusTooManyRequests)
 }
