@@ -119,14 +119,6 @@ type OffPeakTx interface {
 	ParksByPermitNo(permitNo string) ([]Park, error)
 }
 
-// PermitNeedle is the text `"permitNo":"<permitNo>"` as it stands in a
-// park's stored Info (compact JSON written by encoding/json), which stores
-// use to narrow a search by permit number.
-func PermitNeedle(permitNo string) string {
-	b, _ := json.Marshal(permitNo) // a string always marshals
-	return `"permitNo":` + string(b)
-}
-
 // WithPermitNo keeps the parks whose Info holds permitNo as its permitNo.
 func WithPermitNo(parks []Park, permitNo string) []Park {
 	var out []Park

@@ -144,15 +144,16 @@ func (t *tx) OffPeakDays(f platform.OffPeakFilter, from, to string) ([]platform.
 		GROUP BY day, isv_park_id, user_id ORDER BY day, isv_park_id, user_id`, args...)
 }
 
-// ParksByPermitNo returns the parks that reported permitNo, by id. The
-// permit is read from the stored parkInfo: a text match narrows the rows,
-// then the document is decoded to confirm.
+// ParksByPermitNo returns the parks that reported permitNo, by id,
+// through the index of migration 0007 on the permit in the stored
+// parkInfo.
 func (t *tx) ParksByPermitNo(permitNo string) ([]platform.Park, error) {
 	if permitNo == "" {
 		return nil, nil
 	}
-	parks, err := getAll(t, scanPark, "SELECT "+parkCols+` FROM parks WHERE instr(info, ?) > 0
-		ORDER BY isv_park_id`, platform.PermitNeedle(permitNo))
+	parks, err := getAll(t, scanPark, "SELECT "+parkCols+` FROM parks
+		WHERE (CASE WHEN json_valid(info) THEN json_extract(info, '$.permitNo') END) = ?
+		ORDER BY isv_park_id`, permitNo)
 	if err != nil {
 		return nil, err
 	}

@@ -205,8 +205,10 @@ func testParksByPermitNo(t *testing.T, s platform.Store) {
 	a := withPermit(newPark(u1, code1, p1), "深停许字001")
 	b := withPermit(newPark(u2, code1, p3), "深停许字001")
 	c := withPermit(newPark(u1, code2, p2), "深停许字0011") // a longer permit that contains the first
+	odd := newPark(u2, code2, "isv-p4")
+	odd.Info = []byte(`not JSON "permitNo":"深停许字001"`) // an info that is not JSON is stored, never matched
 	update(t, s, func(tx platform.Tx) error {
-		for _, p := range []platform.Park{a, b, c} {
+		for _, p := range []platform.Park{a, b, c, odd} {
 			if err := tx.PutPark(p); err != nil {
 				return err
 			}

@@ -51,3 +51,14 @@ CREATE TABLE offpeak_order_events (
 );
 CREATE INDEX offpeak_order_events_order ON offpeak_order_events (user_id, order_no, seq);
 
+
+-- ParksByPermitNo: the permitNo a park reported in parkInfo, NULL for an
+-- info that is not a JSON object, so no park write can fail on it.
+CREATE FUNCTION parkd_permit_no(info TEXT) RETURNS TEXT LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+    RETURN info::jsonb ->> 'permitNo';
+EXCEPTION WHEN others THEN
+    RETURN NULL;
+END
+$$;
+CREATE INDEX parks_permit_no ON parks (parkd_permit_no(info));

@@ -52,3 +52,7 @@ CREATE TABLE offpeak_order_events (
 );
 CREATE INDEX offpeak_order_events_order ON offpeak_order_events (user_id, order_no, seq);
 
+
+-- ParksByPermitNo: the permitNo a park reported in parkInfo (NULL for an
+-- info that is not JSON, so no park write can fail on it).
+CREATE INDEX parks_permit_no ON parks ((CASE WHEN json_valid(info) THEN json_extract(info, '$.permitNo') END));
