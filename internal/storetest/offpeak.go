@@ -113,7 +113,9 @@ func testOffPeakPackageList(t *testing.T, s platform.Store) {
 		return nil
 	})
 	list := func(f platform.OffPeakFilter) []platform.OffPeakPackage {
-		return get(t, s, func(tx platform.Tx) ([]platform.OffPeakPackage, error) { return platform.OffPeak(tx).OffPeakPackages(f) })
+		return get(t, s, func(tx platform.Tx) ([]platform.OffPeakPackage, error) {
+			return platform.OffPeak(tx).OffPeakPackages(f)
+		})
 	}
 	same(t, "all", list(platform.OffPeakFilter{}), []platform.OffPeakPackage{c, b, a, d})
 	same(t, "park p1 on sale", list(platform.OffPeakFilter{IsvParkID: p1, OnSale: true}), []platform.OffPeakPackage{c, a})
@@ -180,7 +182,9 @@ func testOffPeakOrderList(t *testing.T, s platform.Store) {
 	same(t, "limit 2", list(platform.OffPeakFilter{Limit: 2}), []platform.OffPeakOrder{o4, o2})
 
 	days := func(f platform.OffPeakFilter, from, to string) []platform.OffPeakDay {
-		return get(t, s, func(tx platform.Tx) ([]platform.OffPeakDay, error) { return platform.OffPeak(tx).OffPeakDays(f, from, to) })
+		return get(t, s, func(tx platform.Tx) ([]platform.OffPeakDay, error) {
+			return platform.OffPeak(tx).OffPeakDays(f, from, to)
+		})
 	}
 	same(t, "days", days(platform.OffPeakFilter{}, "2025-03-01", "2025-03-02"), []platform.OffPeakDay{
 		{Day: "2025-03-01", IsvParkID: p1, UserID: "op1", Orders: 2, Paid: 1, AmountCents: 1000},
