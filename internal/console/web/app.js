@@ -897,42 +897,74 @@
 
   // ---------- off-peak ----------
 
-  // genericTable shows rows of unknown shape: columns are the keys seen.
-  function genericTable(rows, testid) {
-    const keys = [];
-    for (const r of rows || []) for (const k of Object.keys(r)) if (!keys.includes(k)) keys.push(k);
-    return table(keys.slice(0, 12).map((k) => ({label: k, get: (r) => {
-      const v = r[k];
-      return v === null || v === undefined ? '—' : typeof v === 'object' ? JSON.stringify(v) : typeof v === 'string' && /^\d{4}-\d\d-\d\dT/.test(v) ? when(v) : String(v);
-    }})), rows, {testid});
-  }
+  const PKG_TYPES = {1: '按次 per use', 2: '包日 day', 3: '包月 month', 9: '其他 other'};
+  const ORDER_STATUS = {0: ['未付 unpaid', 'warn'], 1: ['已付 paid', 'info'], 2: ['完成 completed', 'on'], 3: ['取消 cancelled', ''], 4: ['退款 refunded', 'off']};
+  const yuan = (x) => (x === null || x === undefined ? '—' : '¥' + Number(x).toFixed(2));
+  const orderStatus = (st) => { const [l, c] = ORDER_STATUS[st] || [String(st), '']; return h('span', {class: 'badge ' + c}, l); };
+  const parkLink = (id) => h('a', {class: 'mono', href: '#/parks/' + encodeURIComponent(id), title: id}, id.length > 12 ? id.slice(0, 12) + '…' : id);
 
   async function viewOffpeak(view, _, alive) {
     const date = h('input', {type: 'date', testid: 'offpeak-date', value: todayCST(), 'aria-label': '日期 Date'});
-    const boxes = {packages: h('div', {testid: 'offpeak-packages'}), orders: h('div', {testid: 'offpeak-orders'}), daily: h('div', {testid: 'offpeak-daily'})};
-    append(view, [pageHead(bi('错峰停车', 'Off-peak parking'), null, date),
-      panel(bi('每日统计', 'Daily counts'), null, boxes.daily),
-      h('div', {class: 'grid halves'}, panel(bi('套餐', 'Packages'), null, boxes.packages), panel(bi('订单', 'Orders'), null, h('div', {class: 'scroll'}, boxes.orders)))]);
-    const one = async (name, path, key) => {
+    const park = h('input', {type: 'search', testid: 'offpeak-park', placeholder: '停车场 ID parkId', 'aria-label': 'parkId'});
+    const platform = h('input', {type: 'search', testid: 'offpeak-platform', placeholder: '平台账号 platform userId', 'aria-label': 'userId'});
+    const totals = h('div', {class: 'tiles', testid: 'offpeak-totals'});
+    const boxes = {daily: h('div', {testid: 'offpeak-daily'}), packages: h('div', {testid: 'offpeak-packages'}), orders: h('div', {testid: 'offpeak-orders'})};
+    append(view, [pageHead(bi('错峰停车', 'Off-peak parking'), null, park, platform, date), totals,
+      panel(bi('当日统计', 'Daily counts'), null, boxes.daily),
+      panel(bi('订单', 'Orders'), null, h('div', {class: 'scroll'}, boxes.orders)),
+      panel(bi('套餐', 'Packages'), null, h('div', {class: 'scroll'}, boxes.packages))]);
+    const sumCols = (first) => [first,
+      {label: '订单 Orders', num: true, get: (r) => num(r.orders)}, {label: '已付 Paid', num: true, get: (r) => num(r.paid)},
+      {label: '金额 Amount', num: true, get: (r) => yuan(r.amount)}];
+    const renders = {
+      daily: (res) => {
+        clear(totals);
+        const t = res.total || {};
+        append(totals, [tileOf('订单 Orders', num(t.orders), res.date, 'offpeak-orders-total'), tileOf('已付 Paid', num(t.paid), null, 'offpeak-paid-total'),
+          tileOf('金额 Amount', yuan(t.amount), null, 'offpeak-amount-total')]);
+        return h('div', {class: 'grid halves'},
+          h('div', null, h('h2', null, bi('按停车场', 'By park')), table(sumCols({label: '停车场 Park', get: (r) => parkLink(r.isvParkId)}), res.parks, {testid: 'offpeak-daily-parks'})),
+          h('div', null, h('h2', null, bi('按平台', 'By platform')), table(sumCols({label: '平台 Platform', get: (r) => r.userId}), res.platforms, {testid: 'offpeak-daily-platforms'})));
+      },
+      packages: (res) => table([
+        {label: '平台 Platform', get: (x) => x.userId}, {label: '停车场 Park', get: (x) => parkLink(x.isvParkId)},
+        {label: '套餐号 No.', cls: 'mono', get: (x) => x.packageNo}, {label: '名称 Name', get: (x) => x.name},
+        {label: '类型 Type', get: (x) => PKG_TYPES[x.type] || String(x.type)}, {label: '价格 Price', num: true, get: (x) => yuan(x.price)},
+        {label: '时段 Hours', get: (x) => `${(x.startTime || '').slice(0, 5)}–${(x.endTime || '').slice(0, 5)}`},
+        {label: '状态 Sale', get: (x) => h('span', {class: 'badge ' + (x.onSale ? 'on' : '')}, x.onSale ? '在售 on sale' : '下架 off')},
+        {label: '更新 Updated', get: (x) => when(x.updatedAt)}], res.packages, {testid: 'offpeak-packages-table'}, '暂无套餐 No packages'),
+      orders: (res) => table([
+        {label: '订单号 Order', cls: 'mono', get: (x) => x.orderNo}, {label: '车牌 Plate', get: (x) => x.plateNo},
+        {label: '停车场 Park', get: (x) => parkLink(x.isvParkId)}, {label: '平台 Platform', get: (x) => x.userId},
+        {label: '套餐 Package', cls: 'mono', get: (x) => x.packageNo}, {label: '金额 Amount', num: true, get: (x) => yuan(x.amount)},
+        {label: '状态 Status', get: (x) => orderStatus(x.status)}, {label: '下单 Ordered', get: (x) => when(x.orderTime)},
+        {label: '变化 History', get: (x) => h('span', {class: 'chips'}, (x.events || []).map((e) => h('span', {class: 'badge', title: when(e.at)}, `${e.from < 0 ? '∅' : e.from}→${e.to}`)))}],
+      res.orders, {testid: 'offpeak-orders-table'}, '当日无订单 No orders this day'),
+    };
+    const one = async (name, path) => {
       const box = boxes[name];
       try {
         const res = await api(path);
         if (!alive()) return;
-        let rows = key ? res[key] : res;
-        if (!Array.isArray(rows)) rows = Array.isArray(res && res.parks) ? res.parks : Array.isArray(res && res.rows) ? res.rows : rows ? [rows] : [];
-        clear(box).appendChild(genericTable(rows, 'offpeak-' + name + '-table'));
+        clear(box).appendChild(renders[name](res));
       } catch (e) {
         if (e instanceof AuthError) throw e;
         clear(box).appendChild(h('div', {class: 'empty', testid: 'offpeak-' + name + '-empty'},
           e instanceof NotFound ? '错峰停车尚未启用 Off-peak parking is not enabled on this server' : '加载失败 ' + (e.message || e)));
       }
     };
-    const load = () => Promise.all([
-      one('daily', '/offpeak/daily' + qs({date: date.value}), null),
-      one('packages', '/offpeak/packages', 'packages'),
-      one('orders', '/offpeak/orders' + qs({date: date.value}), 'orders')]).then(() => { view.dataset.ready = '1'; });
-    date.addEventListener('change', () => load().catch(() => {}));
+    const load = () => {
+      const f = {parkId: park.value.trim(), userId: platform.value.trim()};
+      return Promise.all([
+        one('daily', '/offpeak/daily' + qs({date: date.value})),
+        one('packages', '/offpeak/packages' + qs(f)),
+        one('orders', '/offpeak/orders' + qs(Object.assign({date: date.value}, f)))]).then(() => { view.dataset.ready = '1'; });
+    };
+    let t;
+    const later = () => { clearTimeout(t); t = setTimeout(() => load().catch(() => {}), 300); };
+    date.addEventListener('change', later); park.addEventListener('input', later); platform.addEventListener('input', later);
     await load();
+    every(() => load().catch(() => {}), 30000);
   }
 
   // ---------- start ----------
