@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -139,7 +140,19 @@ func TestRealAnswersMatchTheDocument(t *testing.T) {
 	doc.Servers = openapi3.Servers{{URL: srv.URL}}
 	srv.AddAccount(t, "vendorA", "Parking@2024")
 	key, secret := api.NewAPIKey("app", srv.Clock.Now())
-	if err := srv.Store.Update(context.Background(), func(tx platform.Tx) error { return tx.PutAPIKey(key) }); err != nil {
+	err := srv.Store.Update(context.Background(), func(tx platform.Tx) error {
+		acct, err := tx.Account("vendorA")
+		if err != nil {
+			return err
+		}
+		// A downlink receiver that is never reached: the order is only booked.
+		acct.CallbackURL, acct.CallbackToken = "https://127.0.0.1:9", "t"
+		if err := tx.PutAccount(acct); err != nil {
+			return err
+		}
+		return tx.PutAPIKey(key)
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
 
@@ -160,7 +173,29 @@ func TestRealAnswersMatchTheDocument(t *testing.T) {
 		envelope(t, srv, []protocol.HeartbeatRequest{{RequestTime: protocol.NewDateTime(srv.Clock.Now())}}), http.StatusOK)
 	checkResponse(t, doc, srv, http.MethodPost, "/dataReceive/v1/nosuch", token, envelope(t, srv, []any{}), http.StatusNotFound)
 
+	// A reservable park of the online account, then a real booking.
+	park := map[string]any{"parkName": "福田中心停车场", "parkCode": strings.Repeat("a", 32), "permitNo": "", "parkType": 1,
+		"address": "深圳市福田区福华路1号", "longitude": 114.0579, "latitude": 22.5431, "areaCode": "440304", "serviceType": 4,
+		"bizStatus": 1, "totalSpaces": 100, "reservable": 1, "reservableSpaces": 20, "totalReservableCharingSpaces": 0,
+		"imageId": strings.Repeat("1", 32)}
+	raw = checkResponse(t, doc, srv, http.MethodPost, "/dataReceive/v1/parkInfo", token, envelope(t, srv, []any{park}), http.StatusOK)
+	var parks struct {
+		Data []protocol.ParkInfoResponse
+	}
+	if err := json.Unmarshal(raw, &parks); err != nil || len(parks.Data) != 1 {
+		t.Fatalf("parkInfo: %s", raw)
+	}
 	bearer := "Bearer " + secret
+	booking := map[string]any{"parkId": parks.Data[0].IsvParkID, "plateNo": "粤B12345",
+		"bookTime": protocol.NewDateTime(srv.Clock.Now().Add(30 * time.Minute))}
+	raw = checkResponse(t, doc, srv, http.MethodPost, "/api/v1/reservations", bearer, mustJSON(t, booking), http.StatusCreated)
+	var booked struct {
+		Data []api.ReservationView
+	}
+	if err := json.Unmarshal(raw, &booked); err != nil || len(booked.Data) != 1 {
+		t.Fatalf("booking: %s", raw)
+	}
+	checkResponse(t, doc, srv, http.MethodGet, "/api/v1/reservations/"+booked.Data[0].BookCode, bearer, nil, http.StatusOK)
 	checkResponse(t, doc, srv, http.MethodGet, "/api/v1/reservations?plateNo=%E7%B2%A4B12345", bearer, nil, http.StatusOK)
 	checkResponse(t, doc, srv, http.MethodGet, "/api/v1/reservations/"+strings.Repeat("0", 32), bearer, nil, http.StatusNotFound)
 	checkResponse(t, doc, srv, http.MethodPost, "/api/v1/reservations", bearer, []byte(`{"plateNo":"粤B12345"}`), http.StatusBadRequest)
@@ -168,4 +203,13 @@ func TestRealAnswersMatchTheDocument(t *testing.T) {
 
 	checkResponse(t, doc, srv, http.MethodGet, "/readyz", "", nil, http.StatusOK)
 	checkResponse(t, doc, srv, http.MethodGet, "/openapi.json", "", nil, http.StatusOK)
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
