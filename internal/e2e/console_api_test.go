@@ -3,6 +3,7 @@ package e2e
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -15,7 +16,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
 	"github.com/parkd/parkd/internal/console"
+	"github.com/parkd/parkd/internal/openapi"
 	"github.com/parkd/parkd/internal/platform"
 	"github.com/parkd/parkd/internal/testserver"
 	"github.com/parkd/parkd/protocol"
@@ -812,4 +817,74 @@ func TestConsoleEventStream(t *testing.T) {
 	if got.At != "2024-01-01T08:00:00+08:00" || got.Parks != 3 || got.EntriesToday != 4 || got.FreeSpaces != 80 {
 		t.Errorf("overview event %s", data)
 	}
+}
+
+// TestConsoleAnswersMatchTheOpenAPIDocument checks real answers of every
+// JSON route against internal/openapi/console.yaml.
+func TestConsoleAnswersMatchTheOpenAPIDocument(t *testing.T) {
+	d, err := openapi.Get()
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := openapi3.NewLoader().LoadFromData(d.JSON)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, token, isv := conCity(t)
+	doc.Servers = openapi3.Servers{{URL: srv.URL}}
+	router, err := gorillamux.NewRouter(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jpg := testJPEG(t)
+	wantOK(t, postPicture(t, srv, token, pictureFields(srv, parkA, photoID, jpg), jpg))
+	c := conLogin(t, srv)
+	check := func(method, path, body string, want int) {
+		t.Helper()
+		req, err := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		route, params, err := router.FindRoute(req)
+		if err != nil {
+			t.Fatalf("%s %s is not in the document: %v", method, path, err)
+		}
+		resp, err := c.hc.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Fatalf("%s %s: %d, want %d: %s", method, path, resp.StatusCode, want, raw)
+		}
+		in := &openapi3filter.ResponseValidationInput{
+			RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route},
+			Status:                 resp.StatusCode, Header: resp.Header, Body: io.NopCloser(bytes.NewReader(raw)),
+			Options: &openapi3filter.Options{IncludeResponseStatus: true},
+		}
+		if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
+			t.Errorf("%s %s does not match the document: %v\n%.400s", method, path, err, raw)
+		}
+	}
+	check("GET", "/console/api/me", "", 200)
+	check("GET", "/console/api/overview", "", 200)
+	check("GET", "/console/api/parks?district=440304", "", 200)
+	check("GET", "/console/api/parks?online=maybe", "", 400)
+	check("GET", "/console/api/parks/"+isv["A"], "", 200)
+	check("GET", "/console/api/parks/"+isv["C"], "", 200)
+	check("GET", "/console/api/parks/nothing", "", 404)
+	check("GET", "/console/api/pictures/"+isv["A"]+"/"+photoID, "", 200)
+	check("GET", "/console/api/vendors", "", 200)
+	check("GET", "/console/api/reservations?limit=5", "", 200)
+	check("GET", "/console/api/reservations/nothing", "", 404)
+	check("GET", "/console/api/waitlists", "", 200)
+	check("GET", "/console/api/stats?date=2024-01-01", "", 200)
+	check("GET", "/console/api/stats.csv", "", 200)
+	check("POST", "/console/api/logout", "{}", 204)
+	check("GET", "/console/api/overview", "", 401)
+	check("POST", "/console/api/login", `{"name":"x","password":"y"}`, 401)
 }
