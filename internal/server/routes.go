@@ -14,6 +14,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /readyz", s.serveReady)
 	mux.HandleFunc("GET /openapi.yaml", openapi.ServeYAML)
 	mux.HandleFunc("GET /openapi.json", openapi.ServeJSON)
+	s.Public.Packages = s.OffPeak.PublicPackages // a park's off-peak packages on sale
 	s.Public.Mount(mux)
 	s.console().Mount(mux)
 }
