@@ -3,7 +3,7 @@
 // or FAIL, its id and the table or section it tests, and for a failure what
 // was sent and what came back. It also load-tests a platform.
 //
-//	parkcheck platform --url URL --user-id ID --password PW [--insecure] [--ca FILE] [--park-code CODE] [--json]
+//	parkcheck platform --url URL --user-id ID --password PW [--insecure] [--ca FILE] [--park-code CODE] [--city FILE] [--json]
 //	parkcheck plms     --url URL --token TOKEN [--park-code CODE] [--insecure] [--ca FILE] [--json]
 //	parkcheck load     --url URL --user-id ID --password PW [--urls URL2,URL3] [--login-url URL] [--insecure|--ca FILE]
 //	                   [--lots N] [--rate R] [--duration D] [--warmup D] [--mix MIX] [--photo-kb KB] [--json FILE]
@@ -40,6 +40,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/parkd/parkd/internal/city"
 	"github.com/parkd/parkd/internal/conformance"
 )
 
@@ -142,6 +143,7 @@ func platform(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 	password := fs.String("password", "", "the account's plaintext password (required; or PARKCHECK_PASSWORD)")
 	opUser := fs.String("offpeak-user-id", "", "an account with the off-peak role: also run the off-peak checks (docs/offpeak.md)")
 	opPassword := fs.String("offpeak-password", "", "the off-peak account's plaintext password (or PARKCHECK_OFFPEAK_PASSWORD)")
+	cityFile := fs.String("city", "", "the platform's city file (parkd serve --city): parks and entrances go in its first region, at its centre; default Shenzhen")
 	if err := parse(fs, args); err != nil {
 		return exitUsage, err
 	}
@@ -172,8 +174,16 @@ func platform(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 	if err != nil {
 		return exitUsage, fmt.Errorf("--ca: %w", err)
 	}
+	var where *city.City
+	if *cityFile != "" {
+		c, err := city.Load(*cityFile)
+		if err != nil {
+			return exitUsage, fmt.Errorf("--city: %w", err)
+		}
+		where = &c
+	}
 	p, err := conformance.NewPlatform(conformance.PlatformConfig{URL: c.url, UserID: *userID, Password: *password,
-		ParkCode: c.parkCode, HTTPClient: hc, OffPeakUserID: *opUser, OffPeakPassword: *opPassword})
+		ParkCode: c.parkCode, HTTPClient: hc, OffPeakUserID: *opUser, OffPeakPassword: *opPassword, City: where})
 	if err != nil {
 		return exitUsage, err
 	}

@@ -88,7 +88,7 @@ func (p *Platform) offPeakPark(ctx context.Context) (string, error) {
 	}
 	mark := len(p.exchanges)
 	code, permit := newID(), "parkcheck-"+newID()
-	park := parkItem(code)
+	park := p.placed(parkItem(code))
 	park["permitNo"] = permit
 	r, err := p.postItems(ctx, protocol.ParkInfoCode, plms, park)
 	if err == nil {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/parkd/parkd/internal/city"
 	"github.com/parkd/parkd/protocol"
 )
 
@@ -37,6 +38,10 @@ type PlatformConfig struct {
 	MaxClockSkew time.Duration
 	// Now is the local clock (default time.Now).
 	Now func() time.Time
+	// City, when set, is the deployment's city (parkd serve --city): the
+	// checks' parks and entrances take its first region code and its map
+	// centre instead of Shenzhen's Futian.
+	City *city.City
 }
 
 // Platform is a platform under check: its address and account, and what
@@ -240,7 +245,7 @@ func (p *Platform) runPark(ctx context.Context) (string, string, error) {
 
 // registerPark reports a new park and returns its isvParkId.
 func (p *Platform) registerPark(ctx context.Context, tok, code string) (string, error) {
-	r, err := p.postItems(ctx, protocol.ParkInfoCode, tok, parkItem(code))
+	r, err := p.postItems(ctx, protocol.ParkInfoCode, tok, p.placed(parkItem(code)))
 	if err != nil {
 		return "", err
 	}
@@ -359,6 +364,27 @@ func parkItem(code string) map[string]any {
 			{"type": 1, "startTime": "00:00:00", "endTime": "23:59:59"},
 		},
 	}
+}
+
+// placed moves a park or entrance item into the configured city: its
+// first region code (in code order) and its map centre.
+func (p *Platform) placed(item map[string]any) map[string]any {
+	c := p.cfg.City
+	if c == nil {
+		return item
+	}
+	if _, ok := item["areaCode"]; ok {
+		codes := make([]string, 0, len(c.Regions))
+		for code := range c.Regions {
+			codes = append(codes, code)
+		}
+		slices.Sort(codes)
+		if len(codes) > 0 {
+			item["areaCode"] = codes[0]
+		}
+	}
+	item["longitude"], item["latitude"] = c.Center.Lng, c.Center.Lat
+	return item
 }
 
 // entranceItem is a table 9 entrance.

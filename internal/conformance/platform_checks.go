@@ -534,7 +534,7 @@ func checkParkInfoSameID(ctx context.Context, p *Platform) error {
 		return err
 	}
 	code := newID()
-	item := parkItem(code)
+	item := p.placed(parkItem(code))
 	send := func() (string, error) {
 		r, err := p.postItems(ctx, protocol.ParkInfoCode, tok, item)
 		if err != nil {
@@ -570,8 +570,11 @@ func checkParkInfoAreaCode(ctx context.Context, p *Platform) error {
 	if err != nil {
 		return err
 	}
-	item := parkItem(newID())
+	item := p.placed(parkItem(newID()))
 	item["areaCode"] = "110101" // Beijing's Dongcheng: not in appendix F
+	if p.cfg.City != nil && p.cfg.City.Regions["110101"] != "" {
+		item["areaCode"] = "999999" // a code no city has
+	}
 	r, err := p.postItems(ctx, protocol.ParkInfoCode, tok, item)
 	if err != nil {
 		return err
@@ -586,7 +589,7 @@ func checkEntranceStableID(ctx context.Context, p *Platform) error {
 	}
 	code := "PCK" + newID()[:10]
 	send := func(name string) (string, error) {
-		r, err := p.postItems(ctx, protocol.EntranceExitCode, tok, entranceItem(park, code, name))
+		r, err := p.postItems(ctx, protocol.EntranceExitCode, tok, p.placed(entranceItem(park, code, name)))
 		if err != nil {
 			return "", err
 		}
