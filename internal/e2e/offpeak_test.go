@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -9,6 +10,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+	"github.com/parkd/parkd/internal/openapi"
 	"github.com/parkd/parkd/internal/platform"
 	"github.com/parkd/parkd/internal/testserver"
 	"github.com/parkd/parkd/protocol"
@@ -353,6 +358,25 @@ func TestOffPeakRefusesBadItemsAndStoresNothingOfTheBatch(t *testing.T) {
 // JSON API that decodes into v and returns the HTTP status.
 func offPeakConsole(t *testing.T, srv *testserver.Server) func(path string, v any) int {
 	t.Helper()
+	hc := offPeakOperator(t, srv)
+	return func(path string, v any) int {
+		t.Helper()
+		resp, err := hc.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		raw, _ := io.ReadAll(resp.Body)
+		if err := json.Unmarshal(raw, v); err != nil {
+			t.Fatalf("GET %s: %v: %s", path, err, raw)
+		}
+		return resp.StatusCode
+	}
+}
+
+// offPeakOperator signs an operator in and returns its HTTP client.
+func offPeakOperator(t *testing.T, srv *testserver.Server) *http.Client {
+	t.Helper()
 	srv.AddOperator(t, "offpeak-operator", "correct horse battery")
 	jar, err := cookiejar.New(nil)
 	if err != nil {
@@ -368,19 +392,7 @@ func offPeakConsole(t *testing.T, srv *testserver.Server) func(path string, v an
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("console login: HTTP %d", resp.StatusCode)
 	}
-	return func(path string, v any) int {
-		t.Helper()
-		resp, err := hc.Get(srv.URL + path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		raw, _ := io.ReadAll(resp.Body)
-		if err := json.Unmarshal(raw, v); err != nil {
-			t.Fatalf("GET %s: %v: %s", path, err, raw)
-		}
-		return resp.StatusCode
-	}
+	return hc
 }
 
 func TestConsoleListsOffPeakPackagesOrdersAndDailyTotals(t *testing.T) {
@@ -452,5 +464,67 @@ func TestConsoleListsOffPeakPackagesOrdersAndDailyTotals(t *testing.T) {
 	var bad map[string]string
 	if st := get("/console/api/offpeak/daily?date=2024-13-01", &bad); st != 400 || !strings.Contains(bad["error"], "date") {
 		t.Errorf("bad date: %d %v", st, bad)
+	}
+}
+
+// TestConsoleOffPeakAnswersMatchTheOpenAPIDocument checks real answers of
+// the off-peak routes against internal/openapi/offpeak.yaml.
+func TestConsoleOffPeakAnswersMatchTheOpenAPIDocument(t *testing.T) {
+	d, err := openapi.Get()
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := openapi3.NewLoader().LoadFromData(d.JSON)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := start(t)
+	doc.Servers = openapi3.Servers{{URL: srv.URL}}
+	router, err := gorillamux.NewRouter(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	isv, _ := offPeakPark(t, srv)
+	tok := offPeakAccount(t, srv, offPeakA)
+	wantOK(t, srv.Post(t, protocol.OffPeakPackageCode, tok, []protocol.OffPeakPackage{nightPackage(t, "N1", protocol.PackageOnSale)}))
+	wantOK(t, srv.Post(t, protocol.OffPeakOrderCode, tok, []protocol.OffPeakOrder{order(t, isv, "O1", "N1", protocol.OrderPaid)}))
+	hc := offPeakOperator(t, srv)
+	for _, tc := range []struct {
+		path string
+		want int
+	}{
+		{"/console/api/offpeak/packages", 200},
+		{"/console/api/offpeak/packages?parkId=" + isv + "&userId=" + offPeakA, 200},
+		{"/console/api/offpeak/packages?parkId=" + strings.Repeat("x", 33), 400},
+		{"/console/api/offpeak/orders?date=2024-01-01", 200},
+		{"/console/api/offpeak/orders?date=yesterday", 400},
+		{"/console/api/offpeak/daily?date=2024-01-01", 200},
+		{"/console/api/offpeak/daily", 200},
+	} {
+		req, err := http.NewRequest(http.MethodGet, srv.URL+tc.path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		route, params, err := router.FindRoute(req)
+		if err != nil {
+			t.Fatalf("%s is not in the document: %v", tc.path, err)
+		}
+		resp, err := hc.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tc.want {
+			t.Fatalf("%s: HTTP %d, want %d: %s", tc.path, resp.StatusCode, tc.want, raw)
+		}
+		in := &openapi3filter.ResponseValidationInput{
+			RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route},
+			Status:                 resp.StatusCode, Header: resp.Header, Body: io.NopCloser(bytes.NewReader(raw)),
+			Options: &openapi3filter.Options{IncludeResponseStatus: true},
+		}
+		if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
+			t.Errorf("%s does not match the document: %v\n%.400s", tc.path, err, raw)
+		}
 	}
 }
