@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/pem"
 	"fmt"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/parkd/parkd/client"
 	"github.com/parkd/parkd/internal/sim"
 	"github.com/parkd/parkd/internal/testserver"
 	"github.com/parkd/parkd/protocol"
@@ -28,7 +30,7 @@ const (
 	chromiumPath     = "/usr/bin/chromium"
 	operatorName     = "ops"
 	operatorPassword = "Console@2024"
-	simVendor        = "simvendor"
+	simVendor        = "szpark001" // its simulated lots include reservable ones
 	simLots          = 6
 )
 
@@ -62,12 +64,18 @@ func fillWithSim(t testing.TB) *testserver.Server {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The simulator is also the city's app back end: it books spaces
+	// through the booking API, and its lots answer the downlink.
 	s, err := sim.New(sim.Config{URL: srv.URL, UserID: simVendor, Password: password, HTTPClient: srv.Client,
 		Lots: simLots, Rate: 40, Speed: speed, Duration: run, Seed: 42, Start: start,
-		Dir: t.TempDir(), NoSync: true, Photos: photos})
+		Dir: t.TempDir(), NoSync: true, Photos: photos,
+		APIKey: addAPIKey(t, srv, "city app"), BookRate: 3, ChangeShare: 0.3, CancelShare: 0.3})
 	if err != nil {
 		t.Fatal(err)
 	}
+	lots := httptest.NewServer(&client.Receiver{Token: lotToken, Handler: s})
+	t.Cleanup(lots.Close)
+	setCallback(t, srv, simVendor, lots.URL, lotToken)
 	sum, err := s.Run(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -75,7 +83,10 @@ func fillWithSim(t testing.TB) *testserver.Server {
 	if sum.Acknowledged == 0 || sum.Arrivals == 0 || sum.Depth != 0 {
 		t.Fatalf("simulated run: %d acknowledged, %d arrivals, %d left in the outbox", sum.Acknowledged, sum.Arrivals, sum.Depth)
 	}
-	t.Logf("simulated run: %d arrivals, %d departures, %d items acknowledged", sum.Arrivals, sum.Departures, sum.Acknowledged)
+	if sum.Bookings == nil || sum.Bookings.Booked == 0 {
+		t.Fatalf("simulated run: no bookings: %+v", sum.Bookings)
+	}
+	t.Logf("simulated run: %d arrivals, %d departures, %d items acknowledged, %d bookings", sum.Arrivals, sum.Departures, sum.Acknowledged, sum.Bookings.Booked)
 	return srv
 }
 
@@ -365,7 +376,16 @@ func TestConsoleInTheBrowser(t *testing.T) {
 	}
 	b.shot("vendors")
 	b.goTo("#/reservations", "reservations")
+	if n := b.eval("reservation rows", `document.querySelectorAll('[data-testid=resv-table] tbody tr').length`); n == 0 {
+		t.Errorf("the reservations page lists no orders after the simulated bookings")
+	}
 	b.shot("reservations")
+	b.do("open an order", chromedp.Click(chromedp.CSS(`[data-testid=resv-table] a[data-testid=resv-link]`)))
+	b.wait("order page", `document.getElementById('view').dataset.ready === '1' && document.querySelector('[data-testid=resv-events]') !== null`)
+	if n := b.eval("order events", `document.querySelectorAll('[data-testid=resv-events] tbody tr').length`); n == 0 {
+		t.Errorf("the order's page shows no state changes")
+	}
+	b.shot("reservation")
 	b.goTo("#/stats", "stats")
 	if n := b.eval("stats entries", `+document.querySelector('[data-testid=stats-entries]').textContent.replace(/\D/g, '')`); n <= 0 {
 		t.Errorf("statistics show %d entries today, want > 0", n)
