@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"math"
 	"net/http"
 	"net/http/cookiejar"
@@ -22,6 +23,7 @@ import (
 	"github.com/parkd/parkd/internal/console"
 	"github.com/parkd/parkd/internal/openapi"
 	"github.com/parkd/parkd/internal/platform"
+	"github.com/parkd/parkd/internal/server"
 	"github.com/parkd/parkd/internal/testserver"
 	"github.com/parkd/parkd/protocol"
 )
@@ -887,4 +889,35 @@ func TestConsoleAnswersMatchTheOpenAPIDocument(t *testing.T) {
 	check("POST", "/console/api/logout", "{}", 204)
 	check("GET", "/console/api/overview", "", 401)
 	check("POST", "/console/api/login", `{"name":"x","password":"y"}`, 401)
+}
+
+// TestConsoleEventStreamEndsOnShutdown: an open stream does not hold up a
+// graceful shutdown (which would fail after its 10 s grace).
+func TestConsoleEventStreamEndsOnShutdown(t *testing.T) {
+	clock := testserver.NewClock(testserver.Epoch)
+	srv, err := server.New(server.Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), PlainHTTP: true, NoBackground: true},
+		clock.Now, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	ts := &testserver.Server{Server: srv, Clock: clock, URL: srv.URL(), Client: &http.Client{Transport: &http.Transport{}}}
+	c := conLogin(t, ts)
+	resp, err := c.hc.Get(srv.URL() + "/console/api/events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	line, err := bufio.NewReader(resp.Body).ReadString('\n')
+	if err != nil || line != "event: overview\n" {
+		t.Fatalf("first line %q, %v", line, err)
+	}
+	if err := srv.Close(); err != nil {
+		t.Fatalf("Close with an open event stream: %v", err)
+	}
+	if _, err := io.Copy(io.Discard, resp.Body); err != nil {
+		t.Errorf("the stream did not end cleanly: %v", err)
+	}
 }
