@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/parkd/parkd/internal/api"
@@ -28,6 +29,12 @@ const (
 	minLng, maxLng = 73.0, 135.5
 	minLat, maxLat = 3.5, 53.6
 )
+
+// bufPool holds the buffers of nearby answers; maxPooled bounds what it
+// keeps.
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 8<<10); return &b }}
+
+const maxPooled = 256 << 10
 
 // body is an answer's bytes and their strong ETag.
 type body struct {
@@ -155,7 +162,14 @@ func (s *Service) serveParks(w http.ResponseWriter, r *http.Request) {
 	for i, h := range hits {
 		parks[i], distances[i] = h.park, int(math.Round(h.distance))
 	}
-	s.write(w, r, listBody(parks, distances...))
+	// Nearby answers differ from one query to the next: their bytes go
+	// back to a pool once written.
+	buf := bufPool.Get().(*[]byte)
+	*buf = appendList((*buf)[:0], parks, distances)
+	s.write(w, r, bodyOf(*buf))
+	if cap(*buf) <= maxPooled {
+		bufPool.Put(buf)
+	}
 }
 
 // query is a parsed parks query.

@@ -343,11 +343,16 @@ type (
 // each when distances is not nil. It writes what json.Marshal of a
 // parksAnswer writes, from each park's listJSON.
 func listBody(ps []*Park, distances ...int) body {
+	return bodyOf(appendList(nil, ps, distances))
+}
+
+// appendList appends the list answer of ps to b.
+func appendList(b []byte, ps []*Park, distances []int) []byte {
 	n := 16
 	for _, p := range ps {
 		n += len(p.listJSON) + 20
 	}
-	b := make([]byte, 0, n)
+	b = slices.Grow(b, n)
 	b = append(b, `{"parks":[`...)
 	for i, p := range ps {
 		if i > 0 {
@@ -360,6 +365,5 @@ func listBody(ps []*Park, distances ...int) body {
 		}
 		b = append(b, '}')
 	}
-	b = append(b, "]}\n"...)
-	return bodyOf(b)
+	return append(b, "]}\n"...)
 }
