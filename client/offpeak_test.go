@@ -113,11 +113,11 @@ func TestOffPeakOutboxSendsAPackageBeforeItsOrders(t *testing.T) {
 		t.Fatalf("rejected %+v", r)
 	}
 	err := ts.Store.View(context.Background(), func(tx platform.Tx) error {
-		p, err := platform.OffPeak(tx).OffPeakPackage(offPeakUser, isv, "N1")
+		p, err := tx.OffPeakPackage(offPeakUser, isv, "N1")
 		if err != nil {
 			return err
 		}
-		orders, err := platform.OffPeak(tx).OffPeakOrders(platform.OffPeakFilter{UserID: offPeakUser})
+		orders, err := tx.OffPeakOrders(platform.OffPeakFilter{UserID: offPeakUser})
 		if err != nil {
 			return err
 		}

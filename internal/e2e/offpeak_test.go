@@ -104,7 +104,7 @@ func offPeakPackageOf(t *testing.T, srv *testserver.Server, userID, isv, no stri
 	var found bool
 	view(t, srv, func(tx platform.Tx) error {
 		var err error
-		p, err = platform.OffPeak(tx).OffPeakPackage(userID, isv, no)
+		p, err = tx.OffPeakPackage(userID, isv, no)
 		if platform.IsNotFound(err) {
 			return nil
 		}
@@ -118,7 +118,7 @@ func orderEvents(t *testing.T, srv *testserver.Server, userID, no string) []plat
 	t.Helper()
 	var ev []platform.OffPeakOrderEvent
 	view(t, srv, func(tx platform.Tx) (err error) {
-		ev, err = platform.OffPeak(tx).OffPeakOrderEvents(userID, no)
+		ev, err = tx.OffPeakOrderEvents(userID, no)
 		return err
 	})
 	return ev
@@ -175,7 +175,7 @@ func TestOffPeakPlatformSellsAndWithdrawsAPackageAndReportsOrders(t *testing.T) 
 		t.Errorf("order events %+v", ev)
 	}
 	view(t, srv, func(tx platform.Tx) error {
-		o, err := platform.OffPeak(tx).OffPeakOrder(offPeakA, "O1")
+		o, err := tx.OffPeakOrder(offPeakA, "O1")
 		if err != nil {
 			return err
 		}
@@ -253,11 +253,11 @@ func TestOffPeakPlatformsSeeOnlyTheirOwnPackagesAndOrders(t *testing.T) {
 		t.Errorf("A's package %+v, B's %+v", pa, pb)
 	}
 	view(t, srv, func(tx platform.Tx) error {
-		oa, err := platform.OffPeak(tx).OffPeakOrder(offPeakA, "O1")
+		oa, err := tx.OffPeakOrder(offPeakA, "O1")
 		if err != nil {
 			return err
 		}
-		ob, err := platform.OffPeak(tx).OffPeakOrder(offPeakB, "O1")
+		ob, err := tx.OffPeakOrder(offPeakB, "O1")
 		if err != nil {
 			return err
 		}
@@ -333,7 +333,7 @@ func TestOffPeakRefusesBadItemsAndStoresNothingOfTheBatch(t *testing.T) {
 		t.Errorf("order of a refused batch kept events %+v", ev)
 	}
 	view(t, srv, func(tx platform.Tx) error {
-		if _, err := platform.OffPeak(tx).OffPeakOrder(offPeakA, "O1"); !platform.IsNotFound(err) {
+		if _, err := tx.OffPeakOrder(offPeakA, "O1"); !platform.IsNotFound(err) {
 			t.Errorf("order of a refused batch: %v", err)
 		}
 		return nil

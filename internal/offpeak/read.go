@@ -26,7 +26,7 @@ type PublicPackage struct {
 func (s *Service) OnSale(ctx context.Context, isvParkID string) ([]PublicPackage, error) {
 	var pkgs []platform.OffPeakPackage
 	err := s.Store.View(ctx, func(tx platform.Tx) (err error) {
-		pkgs, err = platform.OffPeak(tx).OffPeakPackages(platform.OffPeakFilter{IsvParkID: isvParkID, OnSale: true})
+		pkgs, err = tx.OffPeakPackages(platform.OffPeakFilter{IsvParkID: isvParkID, OnSale: true})
 		return err
 	})
 	out := make([]PublicPackage, 0, len(pkgs))
@@ -61,7 +61,7 @@ type PackageView struct {
 func (s *Service) ListPackages(ctx context.Context, isvParkID, userID string) ([]PackageView, error) {
 	var pkgs []platform.OffPeakPackage
 	err := s.Store.View(ctx, func(tx platform.Tx) (err error) {
-		pkgs, err = platform.OffPeak(tx).OffPeakPackages(platform.OffPeakFilter{IsvParkID: isvParkID, UserID: userID})
+		pkgs, err = tx.OffPeakPackages(platform.OffPeakFilter{IsvParkID: isvParkID, UserID: userID})
 		return err
 	})
 	out := make([]PackageView, 0, len(pkgs))
@@ -102,13 +102,12 @@ const MaxOrders = 500
 func (s *Service) ListOrders(ctx context.Context, isvParkID, userID, day string) ([]OrderView, error) {
 	out := []OrderView{}
 	err := s.Store.View(ctx, func(tx platform.Tx) error {
-		op := platform.OffPeak(tx)
-		orders, err := op.OffPeakOrders(platform.OffPeakFilter{IsvParkID: isvParkID, UserID: userID, Day: day, Limit: MaxOrders})
+		orders, err := tx.OffPeakOrders(platform.OffPeakFilter{IsvParkID: isvParkID, UserID: userID, Day: day, Limit: MaxOrders})
 		if err != nil {
 			return err
 		}
 		for _, o := range orders {
-			events, err := op.OffPeakOrderEvents(o.UserID, o.OrderNo)
+			events, err := tx.OffPeakOrderEvents(o.UserID, o.OrderNo)
 			if err != nil {
 				return err
 			}
@@ -149,7 +148,7 @@ type Daily struct {
 func (s *Service) DailyTotals(ctx context.Context, day string) (Daily, error) {
 	var rows []platform.OffPeakDay
 	err := s.Store.View(ctx, func(tx platform.Tx) (err error) {
-		rows, err = platform.OffPeak(tx).OffPeakDays(platform.OffPeakFilter{}, day, day)
+		rows, err = tx.OffPeakDays(platform.OffPeakFilter{}, day, day)
 		return err
 	})
 	d := Daily{Date: day, Parks: []DayTotal{}, Platforms: []DayTotal{}, Rows: []DayTotal{}}

@@ -57,7 +57,7 @@ func parkOf(tx platform.Tx, ref protocol.ParkRef, i int) (platform.Park, error) 
 		}
 		return p, nil
 	}
-	parks, err := platform.OffPeak(tx).ParksByPermitNo(ref.PermitNo)
+	parks, err := tx.ParksByPermitNo(ref.PermitNo)
 	if err != nil {
 		return platform.Park{}, err
 	}
@@ -107,9 +107,8 @@ func (s *Service) Packages(ctx context.Context, userID string, items []protocol.
 // putPackage stores a package whose IsvParkID is resolved, keeping the
 // replaced version in history; an identical re-send changes nothing.
 func (s *Service) putPackage(tx platform.Tx, userID string, it protocol.OffPeakPackage, now time.Time) error {
-	op := platform.OffPeak(tx)
 	info := mustJSON(it)
-	old, err := op.OffPeakPackage(userID, it.IsvParkID, it.PackageNo)
+	old, err := tx.OffPeakPackage(userID, it.IsvParkID, it.PackageNo)
 	isNew := platform.IsNotFound(err)
 	if err != nil && !isNew {
 		return err
@@ -130,7 +129,7 @@ func (s *Service) putPackage(tx platform.Tx, userID string, it protocol.OffPeakP
 			return err
 		}
 	}
-	return op.PutOffPeakPackage(p)
+	return tx.PutOffPeakPackage(p)
 }
 
 // PackageStatus stores offPeakPackageStatus items: put on sale or take off
@@ -145,7 +144,7 @@ func (s *Service) PackageStatus(ctx context.Context, userID string, items []prot
 			if err != nil {
 				return err
 			}
-			old, err := platform.OffPeak(tx).OffPeakPackage(userID, p.IsvParkID, it.PackageNo)
+			old, err := tx.OffPeakPackage(userID, p.IsvParkID, it.PackageNo)
 			if platform.IsNotFound(err) {
 				return platform.FieldErrorf(platform.KindNotFound, field(i, "packageNo"),
 					"(this account has no package %s at park %s)", it.PackageNo, p.IsvParkID)
@@ -180,7 +179,7 @@ func (s *Service) Orders(ctx context.Context, userID string, items []protocol.Of
 			if err != nil {
 				return err
 			}
-			_, err = platform.OffPeak(tx).OffPeakPackage(userID, p.IsvParkID, it.PackageNo)
+			_, err = tx.OffPeakPackage(userID, p.IsvParkID, it.PackageNo)
 			if platform.IsNotFound(err) {
 				return platform.FieldErrorf(platform.KindNotFound, field(i, "packageNo"),
 					"(this account has no package %s at park %s)", it.PackageNo, p.IsvParkID)
@@ -203,9 +202,8 @@ func (s *Service) Orders(ctx context.Context, userID string, items []protocol.Of
 // putOrder stores a normalised order, keeping the replaced version in
 // history and each change of status as an event.
 func (s *Service) putOrder(tx platform.Tx, userID string, it protocol.OffPeakOrder, now time.Time) error {
-	op := platform.OffPeak(tx)
 	info := mustJSON(it)
-	old, err := op.OffPeakOrder(userID, it.OrderNo)
+	old, err := tx.OffPeakOrder(userID, it.OrderNo)
 	isNew := platform.IsNotFound(err)
 	if err != nil && !isNew {
 		return err
@@ -227,11 +225,11 @@ func (s *Service) putOrder(tx platform.Tx, userID string, it protocol.OffPeakOrd
 			return err
 		}
 	}
-	if err := op.PutOffPeakOrder(o); err != nil {
+	if err := tx.PutOffPeakOrder(o); err != nil {
 		return err
 	}
 	if from == o.Status {
 		return nil
 	}
-	return op.AddOffPeakOrderEvent(platform.OffPeakOrderEvent{UserID: userID, OrderNo: it.OrderNo, From: from, To: o.Status, At: now})
+	return tx.AddOffPeakOrderEvent(platform.OffPeakOrderEvent{UserID: userID, OrderNo: it.OrderNo, From: from, To: o.Status, At: now})
 }

@@ -132,7 +132,3 @@ func WithPermitNo(parks []Park, permitNo string) []Park {
 	}
 	return out
 }
-
-// OffPeak returns the off-peak side of tx. Every store's Tx implements
-// OffPeakTx.
-func OffPeak(tx Tx) OffPeakTx { return tx.(OffPeakTx) }

@@ -56,7 +56,7 @@ func BenchmarkParkLookup(b *testing.B) {
 	b.Run("byPermitNo", func(b *testing.B) {
 		for i := 0; b.Loop(); i++ {
 			err := s.View(b.Context(), func(tx platform.Tx) error {
-				ps, err := platform.OffPeak(tx).ParksByPermitNo(fmt.Sprintf("P-%d", i%len(ids)))
+				ps, err := tx.ParksByPermitNo(fmt.Sprintf("P-%d", i%len(ids)))
 				if err == nil && len(ps) != 1 {
 					err = fmt.Errorf("%d parks", len(ps))
 				}

@@ -61,21 +61,21 @@ func newOrder(userID, no, park, pkg string, status int, minute int, day string, 
 func testOffPeakPackagePut(t *testing.T, s platform.Store) {
 	offPeakFixtures(t, s)
 	p := newPackage("op1", p1, "N1", true)
-	update(t, s, func(tx platform.Tx) error { return platform.OffPeak(tx).PutOffPeakPackage(p) })
+	update(t, s, func(tx platform.Tx) error { return tx.PutOffPeakPackage(p) })
 	same(t, "OffPeakPackage", get(t, s, func(tx platform.Tx) (platform.OffPeakPackage, error) {
-		return platform.OffPeak(tx).OffPeakPackage("op1", p1, "N1")
+		return tx.OffPeakPackage("op1", p1, "N1")
 	}), p)
 	view(t, s, func(tx platform.Tx) error {
-		_, err := platform.OffPeak(tx).OffPeakPackage("op2", p1, "N1")
+		_, err := tx.OffPeakPackage("op2", p1, "N1")
 		notFound(t, "another platform's package", err)
-		_, err = platform.OffPeak(tx).OffPeakPackage("op1", p2, "N1")
+		_, err = tx.OffPeakPackage("op1", p2, "N1")
 		notFound(t, "the same number at another park", err)
 		return nil
 	})
 	p.OnSale, p.PriceCents, p.UpdatedAt = false, 1, at(5)
-	update(t, s, func(tx platform.Tx) error { return platform.OffPeak(tx).PutOffPeakPackage(p) })
+	update(t, s, func(tx platform.Tx) error { return tx.PutOffPeakPackage(p) })
 	same(t, "replaced package", get(t, s, func(tx platform.Tx) (platform.OffPeakPackage, error) {
-		return platform.OffPeak(tx).OffPeakPackage("op1", p1, "N1")
+		return tx.OffPeakPackage("op1", p1, "N1")
 	}), p)
 }
 
@@ -85,13 +85,13 @@ func testOffPeakPackageNeedsPark(t *testing.T, s platform.Store) {
 		"no park":    newPackage("op1", "isv-none", "N1", true),
 		"no account": newPackage("nobody", p1, "N1", true),
 	} {
-		err := s.Update(t.Context(), func(tx platform.Tx) error { return platform.OffPeak(tx).PutOffPeakPackage(p) })
+		err := s.Update(t.Context(), func(tx platform.Tx) error { return tx.PutOffPeakPackage(p) })
 		if platform.KindOf(err) != platform.KindInvalid {
 			t.Errorf("%s: got %v, want KindInvalid", name, err)
 		}
 	}
 	err := s.Update(t.Context(), func(tx platform.Tx) error {
-		return platform.OffPeak(tx).PutOffPeakOrder(newOrder("op1", "O1", "isv-none", "N1", 1, 3, "2025-03-01", 100))
+		return tx.PutOffPeakOrder(newOrder("op1", "O1", "isv-none", "N1", 1, 3, "2025-03-01", 100))
 	})
 	if platform.KindOf(err) != platform.KindInvalid {
 		t.Errorf("order without park: got %v, want KindInvalid", err)
@@ -106,7 +106,7 @@ func testOffPeakPackageList(t *testing.T, s platform.Store) {
 	d := newPackage("op1", p2, "A", true)
 	update(t, s, func(tx platform.Tx) error {
 		for _, p := range []platform.OffPeakPackage{a, b, c, d} {
-			if err := platform.OffPeak(tx).PutOffPeakPackage(p); err != nil {
+			if err := tx.PutOffPeakPackage(p); err != nil {
 				return err
 			}
 		}
@@ -114,7 +114,7 @@ func testOffPeakPackageList(t *testing.T, s platform.Store) {
 	})
 	list := func(f platform.OffPeakFilter) []platform.OffPeakPackage {
 		return get(t, s, func(tx platform.Tx) ([]platform.OffPeakPackage, error) {
-			return platform.OffPeak(tx).OffPeakPackages(f)
+			return tx.OffPeakPackages(f)
 		})
 	}
 	same(t, "all", list(platform.OffPeakFilter{}), []platform.OffPeakPackage{c, b, a, d})
@@ -131,28 +131,28 @@ func testOffPeakOrderPut(t *testing.T, s platform.Store) {
 	offPeakFixtures(t, s)
 	o := newOrder("op1", "O1", p1, "N1", 0, 3, "2025-03-01", 30050)
 	update(t, s, func(tx platform.Tx) error {
-		if err := platform.OffPeak(tx).PutOffPeakOrder(o); err != nil {
+		if err := tx.PutOffPeakOrder(o); err != nil {
 			return err
 		}
-		return platform.OffPeak(tx).AddOffPeakOrderEvent(platform.OffPeakOrderEvent{UserID: "op1", OrderNo: "O1", From: -1, To: 0, At: at(3)})
+		return tx.AddOffPeakOrderEvent(platform.OffPeakOrderEvent{UserID: "op1", OrderNo: "O1", From: -1, To: 0, At: at(3)})
 	})
 	o.Status, o.UpdatedAt = 1, at(4)
 	update(t, s, func(tx platform.Tx) error {
-		if err := platform.OffPeak(tx).PutOffPeakOrder(o); err != nil {
+		if err := tx.PutOffPeakOrder(o); err != nil {
 			return err
 		}
-		return platform.OffPeak(tx).AddOffPeakOrderEvent(platform.OffPeakOrderEvent{UserID: "op1", OrderNo: "O1", From: 0, To: 1, At: at(4)})
+		return tx.AddOffPeakOrderEvent(platform.OffPeakOrderEvent{UserID: "op1", OrderNo: "O1", From: 0, To: 1, At: at(4)})
 	})
 	same(t, "OffPeakOrder", get(t, s, func(tx platform.Tx) (platform.OffPeakOrder, error) {
-		return platform.OffPeak(tx).OffPeakOrder("op1", "O1")
+		return tx.OffPeakOrder("op1", "O1")
 	}), o)
 	view(t, s, func(tx platform.Tx) error {
-		_, err := platform.OffPeak(tx).OffPeakOrder("op2", "O1")
+		_, err := tx.OffPeakOrder("op2", "O1")
 		notFound(t, "another platform's order", err)
 		return nil
 	})
 	same(t, "events", get(t, s, func(tx platform.Tx) ([]platform.OffPeakOrderEvent, error) {
-		return platform.OffPeak(tx).OffPeakOrderEvents("op1", "O1")
+		return tx.OffPeakOrderEvents("op1", "O1")
 	}), []platform.OffPeakOrderEvent{
 		{UserID: "op1", OrderNo: "O1", From: -1, To: 0, At: at(3)},
 		{UserID: "op1", OrderNo: "O1", From: 0, To: 1, At: at(4)},
@@ -167,14 +167,14 @@ func testOffPeakOrderList(t *testing.T, s platform.Store) {
 	o4 := newOrder("op1", "O3", p2, "N1", 1, 30, "2025-03-02", 700)
 	update(t, s, func(tx platform.Tx) error {
 		for _, o := range []platform.OffPeakOrder{o1, o2, o3, o4} {
-			if err := platform.OffPeak(tx).PutOffPeakOrder(o); err != nil {
+			if err := tx.PutOffPeakOrder(o); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
 	list := func(f platform.OffPeakFilter) []platform.OffPeakOrder {
-		return get(t, s, func(tx platform.Tx) ([]platform.OffPeakOrder, error) { return platform.OffPeak(tx).OffPeakOrders(f) })
+		return get(t, s, func(tx platform.Tx) ([]platform.OffPeakOrder, error) { return tx.OffPeakOrders(f) })
 	}
 	same(t, "all", list(platform.OffPeakFilter{}), []platform.OffPeakOrder{o4, o2, o3, o1})
 	same(t, "p1 on 2025-03-01", list(platform.OffPeakFilter{IsvParkID: p1, Day: "2025-03-01"}), []platform.OffPeakOrder{o2, o3, o1})
@@ -183,7 +183,7 @@ func testOffPeakOrderList(t *testing.T, s platform.Store) {
 
 	days := func(f platform.OffPeakFilter, from, to string) []platform.OffPeakDay {
 		return get(t, s, func(tx platform.Tx) ([]platform.OffPeakDay, error) {
-			return platform.OffPeak(tx).OffPeakDays(f, from, to)
+			return tx.OffPeakDays(f, from, to)
 		})
 	}
 	same(t, "days", days(platform.OffPeakFilter{}, "2025-03-01", "2025-03-02"), []platform.OffPeakDay{
@@ -220,7 +220,7 @@ func testParksByPermitNo(t *testing.T, s platform.Store) {
 		return nil
 	})
 	find := func(permit string) []platform.Park {
-		return get(t, s, func(tx platform.Tx) ([]platform.Park, error) { return platform.OffPeak(tx).ParksByPermitNo(permit) })
+		return get(t, s, func(tx platform.Tx) ([]platform.Park, error) { return tx.ParksByPermitNo(permit) })
 	}
 	same(t, "shared permit", find("深停许字001"), []platform.Park{a, b})
 	same(t, "longer permit", find("深停许字0011"), []platform.Park{c})
