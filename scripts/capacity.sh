@@ -10,7 +10,9 @@
 #   scripts/capacity.sh                      # real cadence, then the default steps
 #   RATES="2000 4000 8000" DURATION=30s OUT=/tmp/capacity scripts/capacity.sh
 #
-# LOTS (default 20000), DURATION (default 60s), WARMUP (default 10s).
+# LOTS (default 20000), DURATION (default 60s), WARMUP (default 10s);
+# P99_MS (default 100) is the bound a step must stay under. parkd takes
+# PARKD_* variables from the environment, e.g. PARKD_HEARTBEAT_INTERVAL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 LOTS=${LOTS:-20000}
@@ -18,6 +20,7 @@ DURATION=${DURATION:-60s}
 WARMUP=${WARMUP:-10s}
 RATES=${RATES:-"0 2000 3000 4000 5000 6000 8000 10000"}
 OUT=${OUT:-/tmp/capacity}
+P99_MS=${P99_MS:-100}
 ADDR=${ADDR:-127.0.0.1:18201}
 mkdir -p "$OUT"
 work=$(mktemp -d)
@@ -55,10 +58,10 @@ for rate in $RATES; do
   read -r achieved p50 p99 max errors dropped < <(jq -r '[.total.rate, .total.latencyMs.p50, .total.latencyMs.p99,
     .total.latencyMs.max, (.total.errors + .warmup.errors + .keepalive.errors), .total.dropped] | @tsv' "$json" || echo "? ? ? ? setup-failed ?")
   printf '%-8s %-9s %-8s %-8s %-8s %-7s %-8s %-8s %s\n' "$rate" "$achieved" "$p50" "$p99" "$max" "$errors" "$dropped" "$peak" "$load"
-  if [ "$errors" = 0 ] && [ "$dropped" = 0 ] && awk "BEGIN {exit !($p99 < 100)}"; then
+  if [ "$errors" = 0 ] && [ "$dropped" = 0 ] && awk "BEGIN {exit !($p99 < $P99_MS)}"; then
     best=$achieved
   else
     [ "$rate" != 0 ] && break
   fi
 done
-echo "highest sustained mixed rate with p99 < 100 ms and no errors: $best requests/s"
+echo "highest sustained mixed rate with p99 < $P99_MS ms, no errors and no drops: $best requests/s"
