@@ -211,3 +211,19 @@ func TestOffPeakDocExamplesAreSignedAndValid(t *testing.T) {
 		t.Errorf("%d example requests, want %d", n, len(decoders))
 	}
 }
+
+// FuzzDecodeOffPeak decodes an item as each off-peak message: it must
+// never panic, every error must be a well-formed *Error, and an accepted
+// item (prices included) must survive marshal and decode.
+func FuzzDecodeOffPeak(f *testing.F) {
+	for _, m := range offPeakMessages {
+		doc := goldenItem(f, m.file)
+		for _, tc := range offPeakCases[m.name] {
+			f.Add(applyEdits(f, doc, tc.edits...))
+		}
+	}
+	for _, s := range []string{`{"price":-0}`, `{"price":0.000}`, `{"amount":99999999999999999999}`, `{"price":1E2}`, `{"price":"1"}`} {
+		f.Add([]byte(s))
+	}
+	fuzzDecode(f, offPeakMessages...)
+}
