@@ -291,6 +291,25 @@ var (
 	usedColour       = [3]int{0x1f, 0x6f, 0xeb}
 )
 
+// mapPoint is where the overview's map draws a park, in viewport pixels.
+type mapPoint struct {
+	ID   string  `json:"id"`
+	Name string  `json:"name"`
+	X    float64 `json:"x"`
+	Y    float64 `json:"y"`
+}
+
+// mapPointJS projects the first park of the overview (Web Mercator) with
+// the centre and zoom the map's canvas reports.
+const mapPointJS = `(async () => {
+	const o = await (await fetch('/console/api/overview')).json();
+	const p = o.parks[0], c = document.getElementById('map');
+	const [clng, clat] = c.dataset.center.split(',').map(Number), k = Math.pow(2, +c.dataset.zoom);
+	const proj = (lng, lat) => { const s = Math.sin(lat * Math.PI / 180); return [256 * (lng + 180) / 360, 256 * (0.5 - Math.log((1 + s) / (1 - s)) / (4 * Math.PI))]; };
+	const [x, y] = proj(p.lng, p.lat), [cx, cy] = proj(clng, clat), r = c.getBoundingClientRect();
+	return {id: p.isvParkId, name: p.name, x: r.left + r.width / 2 + (x - cx) * k, y: r.top + r.height / 2 + (y - cy) * k};
+})()`
+
 // login fills the console's login form and waits for the overview.
 func (b *browserStep) login(url string) {
 	b.t.Helper()
@@ -337,6 +356,19 @@ func TestConsoleInTheBrowser(t *testing.T) {
 	b.wait("zoomed in", fmt.Sprintf(`Math.round(+document.getElementById('map').dataset.zoom * 100) === %d`, zoom+100))
 	b.do("reset the map", chromedp.Click(chromedp.CSS(`[data-testid=map-reset]`)))
 	b.wait("map reset", fmt.Sprintf(`Math.round(+document.getElementById('map').dataset.zoom * 100) === %d && +document.getElementById('map').dataset.points === %d`, zoom, simLots))
+	// Hovering a park's point names it; clicking opens its page.
+	pt, err := chromedp.Run(ctx, chromedp.Evaluate[mapPoint](mapPointJS, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("a park's point on the map: %v", err)
+	}
+	b.do("hover a park", chromedp.MouseEvent("mouseMoved", pt.X, pt.Y))
+	b.wait("map tooltip", fmt.Sprintf(`!document.querySelector('[data-testid=map-tip]').hidden && document.querySelector('[data-testid=map-tip]').textContent.includes(%q)`, pt.Name))
+	b.shot("map-hover")
+	b.do("click a park", chromedp.MouseClickXY(pt.X, pt.Y))
+	b.wait("the park's page", fmt.Sprintf(`location.hash === %q && document.getElementById('view').dataset.ready === '1'`, "#/parks/"+pt.ID))
+	b.goTo("#/", "overview")
+	b.wait("map points again", fmt.Sprintf(`+document.getElementById('map').dataset.points === %d`, simLots))
+
 	// The event stream stays open and brings new totals every 2 s.
 	b.wait("live totals", `+(document.querySelector('[data-testid=live]').dataset.events || 0) >= 2`)
 	if n := b.eval("event errors", `+(document.querySelector('[data-testid=live]').dataset.errors || 0)`); n != 0 {

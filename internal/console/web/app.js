@@ -289,6 +289,10 @@
     return [TILE * (lng + 180) / 360, TILE * (0.5 - Math.log((1 + s) / (1 - s)) / (4 * Math.PI))];
   }
 
+  function unproject(x, y) { // world pixels at zoom 0 to lng, lat
+    return [x / TILE * 360 - 180, Math.atan(Math.sinh(Math.PI * (1 - 2 * y / TILE))) * 180 / Math.PI];
+  }
+
   class ParkMap {
     constructor(box) {
       this.box = box;
@@ -482,7 +486,9 @@
       }
       c.dataset.points = String(plotted);
       c.dataset.parks = String(this.parks.length);
-      c.dataset.zoom = this.zoom.toFixed(2);
+      c.dataset.zoom = this.zoom.toFixed(4);
+      const [clng, clat] = unproject(this.cx, this.cy);
+      c.dataset.center = clng.toFixed(6) + ',' + clat.toFixed(6);
     }
     drawGraticule(ctx, w, hgt) { // a light grid of 0.1° (or coarser) lines when there are no tiles
       const s = this.scale();
