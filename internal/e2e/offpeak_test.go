@@ -30,7 +30,7 @@ const (
 )
 
 // offPeakAccount adds an account with the off-peak role and logs it in.
-func offPeakAccount(t *testing.T, srv *testserver.Server, userID string) string {
+func offPeakAccount(t testing.TB, srv *testserver.Server, userID string) string {
 	t.Helper()
 	hash, err := bcrypt.GenerateFromPassword([]byte(protocol.PasswordDigest(password)), bcrypt.MinCost)
 	if err != nil {
