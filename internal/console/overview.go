@@ -35,7 +35,22 @@ type dayCount struct{ entries, exits int }
 type snapshotCache struct {
 	mu   sync.Mutex
 	snap *snapshot
+	past pastCounts
 }
+
+// pastCounts are the day's entries and exits before the current hour.
+// They change only when records arrive late, so they are counted again
+// at most every pastRefresh, while the current hour is counted at every
+// rebuild: the cost of a rebuild does not grow with the day's records.
+type pastCounts struct {
+	from, to time.Time // [day, start of the current hour)
+	at       time.Time // when counted
+	counts   map[string]dayCount
+}
+
+// pastRefresh bounds how late a record of an earlier hour of the day
+// shows in the overview.
+const pastRefresh = time.Minute
 
 // snapshot returns a snapshot at most Refresh old (by the clock), building
 // one when needed.
@@ -46,7 +61,7 @@ func (s *Server) snapshot(ctx context.Context) (*snapshot, error) {
 	if sn := s.snap.snap; sn != nil && !now.Before(sn.at) && now.Sub(sn.at) < s.cfg.Refresh {
 		return sn, nil
 	}
-	sn, err := s.buildSnapshot(ctx, now)
+	sn, err := s.buildSnapshot(ctx, now, &s.snap.past)
 	if err != nil {
 		return nil, err
 	}
@@ -60,8 +75,9 @@ func dayStart(t time.Time) time.Time {
 	return time.Date(y, m, d, 0, 0, 0, 0, protocol.CST)
 }
 
-// buildSnapshot reads the city in one read transaction.
-func (s *Server) buildSnapshot(ctx context.Context, now time.Time) (*snapshot, error) {
+// buildSnapshot reads the city in one read transaction, and the day's
+// earlier hours when past is stale.
+func (s *Server) buildSnapshot(ctx context.Context, now time.Time, past *pastCounts) (*snapshot, error) {
 	sn := &snapshot{at: now, day: dayStart(now), accounts: make(map[string]platform.Account),
 		vacancy: make(map[string]platform.Vacancy), today: make(map[string]dayCount)}
 	err := s.cfg.Store.View(ctx, func(tx platform.Tx) error {
@@ -83,14 +99,7 @@ func (s *Server) buildSnapshot(ctx context.Context, now time.Time) (*snapshot, e
 		for _, v := range vs {
 			sn.vacancy[v.IsvParkID] = v
 		}
-		counts, err := rd.RecordCounts(sn.day, sn.day.Add(24*time.Hour))
-		for _, c := range counts {
-			d := sn.today[c.IsvParkID]
-			d.entries += c.Entries
-			d.exits += c.Exits
-			sn.today[c.IsvParkID] = d
-		}
-		return err
+		return sn.countToday(rd, now, past)
 	})
 	if err != nil {
 		return nil, err
@@ -99,6 +108,39 @@ func (s *Server) buildSnapshot(ctx context.Context, now time.Time) (*snapshot, e
 	sn.totals = ov.Totals
 	sn.overview, err = json.Marshal(ov)
 	return sn, err
+}
+
+// countToday sums the entries and exits of the snapshot's day per park:
+// the earlier hours from past (counted again when stale), the current
+// hour afresh.
+func (sn *snapshot) countToday(rd platform.ReadTx, now time.Time, past *pastCounts) error {
+	hour := now.Truncate(time.Hour)
+	if hour.Before(sn.day) {
+		hour = sn.day
+	}
+	if !past.from.Equal(sn.day) || !past.to.Equal(hour) || now.Sub(past.at) >= pastRefresh || now.Before(past.at) {
+		counts, err := rd.RecordCounts(sn.day, hour)
+		if err != nil {
+			return err
+		}
+		*past = pastCounts{from: sn.day, to: hour, at: now, counts: make(map[string]dayCount)}
+		addCounts(past.counts, counts)
+	}
+	for id, c := range past.counts {
+		sn.today[id] = c
+	}
+	counts, err := rd.RecordCounts(hour, sn.day.Add(24*time.Hour))
+	addCounts(sn.today, counts)
+	return err
+}
+
+func addCounts(m map[string]dayCount, counts []platform.HourCount) {
+	for _, c := range counts {
+		d := m[c.IsvParkID]
+		d.entries += c.Entries
+		d.exits += c.Exits
+		m[c.IsvParkID] = d
+	}
 }
 
 // online reports whether the park's vendor account is online.

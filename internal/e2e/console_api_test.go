@@ -346,9 +346,11 @@ func TestConsoleOverview(t *testing.T) {
 	}
 
 	// The overview is computed at most every 2 s: a new entry shows
-	// after the clock moves on.
-	wantOK(t, srv.Post(t, protocol.EnterRecordCode, srv.Login(t, vendorA, password), []protocol.EnterRecord{
-		enter(t, parkB, recordID(6), "粤B10006", "2024-01-01 07:59:00")}))
+	// after the clock moves on; one of an earlier hour, reported late,
+	// within a minute.
+	token := srv.Login(t, vendorA, password)
+	wantOK(t, srv.Post(t, protocol.EnterRecordCode, token, []protocol.EnterRecord{
+		enter(t, parkB, recordID(6), "粤B10006", "2024-01-01 08:00:00")}))
 	c.get(t, "/console/api/overview", &ov)
 	if ov.Totals.EntriesToday != 4 {
 		t.Errorf("entries within 2 s: %d, want the cached 4", ov.Totals.EntriesToday)
@@ -357,6 +359,13 @@ func TestConsoleOverview(t *testing.T) {
 	c.get(t, "/console/api/overview", &ov)
 	if ov.Totals.EntriesToday != 5 {
 		t.Errorf("entries after 2 s: %d, want 5", ov.Totals.EntriesToday)
+	}
+	wantOK(t, srv.Post(t, protocol.EnterRecordCode, token, []protocol.EnterRecord{
+		enter(t, parkB, recordID(7), "粤B10007", "2024-01-01 06:00:00")}))
+	srv.Clock.Advance(time.Minute)
+	c.get(t, "/console/api/overview", &ov)
+	if ov.Totals.EntriesToday != 6 || ov.Totals.ExitsToday != 1 {
+		t.Errorf("entries a minute after a late one: %d (exits %d), want 6 (1)", ov.Totals.EntriesToday, ov.Totals.ExitsToday)
 	}
 }
 
