@@ -89,13 +89,19 @@ func publicPackages(t *testing.T, srv *testserver.Server, isv string) []map[stri
 			t.Errorf("public detail shows %q: %s", secret, raw)
 		}
 	}
-	var d struct {
-		Packages []map[string]any `json:"packages"`
-	}
+	var d map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &d); err != nil {
 		t.Fatalf("public detail: %v: %s", err, raw)
 	}
-	return d.Packages
+	pk, ok := d["packages"]
+	if !ok {
+		return nil // none on sale: the field is left out
+	}
+	var out []map[string]any
+	if err := json.Unmarshal(pk, &out); err != nil || len(out) == 0 {
+		t.Fatalf("public detail packages %s: %v", pk, err)
+	}
+	return out
 }
 
 func offPeakPackageOf(t *testing.T, srv *testserver.Server, userID, isv, no string) (platform.OffPeakPackage, bool) {

@@ -194,7 +194,12 @@ func sorted(m map[string]*DayTotal) []DayTotal {
 }
 
 // PublicPackages is OnSale in the form of the public API's hook
-// (public.Service.Packages).
+// (public.Service.Packages): nil when the park has none on sale, so the
+// detail leaves the field out.
 func (s *Service) PublicPackages(ctx context.Context, isvParkID string) (any, error) {
-	return s.OnSale(ctx, isvParkID)
+	pkgs, err := s.OnSale(ctx, isvParkID)
+	if err != nil || len(pkgs) == 0 {
+		return nil, err
+	}
+	return pkgs, nil
 }
