@@ -8,6 +8,7 @@ package metrics
 import (
 	"crypto/subtle"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -32,7 +33,8 @@ type Metrics struct {
 	storeSeconds  *prometheus.HistogramVec
 
 	// uplink holds the pre-resolved series of the ten uplink
-	// interfaces; it is built by New and only read afterwards.
+	// interfaces and the off-peak ones; it is built by New and only read
+	// afterwards.
 	uplink map[string]*ifaceSeries
 
 	mu       sync.RWMutex
@@ -91,7 +93,7 @@ func New() *Metrics {
 	}
 	m.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.uplinkTotal, m.uplinkSeconds, m.httpTotal, m.httpSeconds, m.storeSeconds)
-	for _, i := range protocol.Uplink {
+	for _, i := range slices.Concat(protocol.Uplink, protocol.OffPeak) {
 		s := &ifaceSeries{seconds: m.uplinkSeconds.WithLabelValues(string(i)), codes: map[int]prometheus.Counter{}}
 		for _, c := range knownCodes {
 			s.codes[int(c)] = m.uplinkTotal.WithLabelValues(string(i), strconv.Itoa(int(c)))
@@ -105,7 +107,7 @@ func New() *Metrics {
 func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
 
 // Request records one answered request. An answer of one of the ten
-// uplink interfaces (iface) counts under its envelope code, and under
+// uplink interfaces or the off-peak ones (iface) counts under its envelope code, and under
 // the account userID when the request was authenticated; any other
 // request counts under its route pattern (route, "" when no route
 // matched) and HTTP status.
