@@ -12,6 +12,7 @@ import (
 	"math"
 	"net/http"
 	"net/http/cookiejar"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -928,5 +929,49 @@ func TestConsoleEventStreamEndsOnShutdown(t *testing.T) {
 	}
 	if _, err := io.Copy(io.Discard, resp.Body); err != nil {
 		t.Errorf("the stream did not end cleanly: %v", err)
+	}
+}
+
+// TestConsoleSessionsAcrossInstancesOnPostgres: two instances on one
+// PostgreSQL database share operators, sessions and the lock-out.
+func TestConsoleSessionsAcrossInstancesOnPostgres(t *testing.T) {
+	_, env := multiSetup(t, false)
+	start := func() *testserver.Server {
+		return testserver.Start(t, testserver.Options{Config: server.Config{NoBackground: true, DB: env.dsn, Pictures: env.pictures}})
+	}
+	a, b := start(), start()
+	a.AddOperator(t, conOperator, conPassword)
+	ca := newConClient(t, a)
+	if st, body := ca.login(t, conOperator, conPassword); st != 200 {
+		t.Fatalf("login on a: %d %s", st, body)
+	}
+	// The cookie of a's session, sent to b.
+	u, _ := url.Parse(a.URL + "/console/")
+	cb := newConClient(t, b)
+	ub, _ := url.Parse(b.URL + "/console/")
+	cb.hc.Jar.SetCookies(ub, ca.hc.Jar.Cookies(u))
+	var me struct{ Name string }
+	cb.get(t, "/console/api/me", &me)
+	if me.Name != conOperator {
+		t.Errorf("me on b: %q", me.Name)
+	}
+	// Logging out on b ends the session on a too.
+	if resp, _ := cb.do(t, "POST", "/console/api/logout", "application/json", "{}"); resp.StatusCode != 204 {
+		t.Fatalf("logout on b: %d", resp.StatusCode)
+	}
+	if resp, _ := ca.do(t, "GET", "/console/api/me", "", ""); resp.StatusCode != 401 {
+		t.Errorf("me on a after logout on b: %d", resp.StatusCode)
+	}
+	// Failures on a and b add up to one lock-out.
+	for i := range 5 {
+		c := []*conClient{ca, cb}[i%2]
+		if st, _ := c.login(t, conOperator, fmt.Sprintf("guess %d", i)); st != 401 {
+			t.Fatalf("guess %d: %d", i, st)
+		}
+	}
+	for _, c := range []*conClient{ca, cb} {
+		if st, body := c.login(t, conOperator, conPassword); st != 401 || !strings.Contains(string(body), "too many failed logins") {
+			t.Errorf("the right password after 5 failures across instances: %d %s", st, body)
+		}
 	}
 }
