@@ -107,16 +107,16 @@ func EncryptedData(data json.RawMessage) (signed []byte, b64 string, err error) 
 // ParseEnvelope reads a request envelope with the checks of ParseRequest
 // but leaves `data` whole: Data is its raw JSON value, whatever its type.
 func ParseEnvelope(body []byte) (Request, error) {
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(body, &fields); err != nil || fields == nil {
-		return Request{}, Errorf(CodeFormat, "body is not a JSON object")
+	get, err := envelopeFields(body)
+	if err != nil {
+		return Request{}, err
 	}
 	var r Request
 	for _, f := range []struct {
 		name string
 		dst  any
 	}{{"timestamp", &r.Timestamp}, {"sign", &r.Sign}, {"version", &r.Version}} {
-		raw, ok := fields[f.name]
+		raw, ok := get(f.name)
 		if !ok || isNull(raw) {
 			return r, FieldErrorf(CodeParam, f.name, "is required")
 		}
@@ -133,12 +133,26 @@ func ParseEnvelope(body []byte) (Request, error) {
 	if utf8.RuneCountInString(r.Version) > 10 {
 		return r, FieldErrorf(CodeTooLong, "version", "(max 10)")
 	}
-	data, ok := fields["data"]
+	data, ok := get("data")
 	if !ok || isNull(data) {
 		return r, FieldErrorf(CodeParam, "data", "is required")
 	}
 	r.Data = data
 	return r, nil
+}
+
+// envelopeFields reads the top level of a request body and returns a
+// lookup of its members (the last of a repeated key). The body must be a
+// JSON object (else code 2).
+func envelopeFields(body []byte) (func(string) (json.RawMessage, bool), error) {
+	if ms, ok := objectMembers(body); ok {
+		return func(k string) (json.RawMessage, bool) { return ms.get(k) }, nil
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(body, &fields); err != nil || fields == nil {
+		return nil, Errorf(CodeFormat, "body is not a JSON object")
+	}
+	return func(k string) (json.RawMessage, bool) { v, ok := fields[k]; return v, ok }, nil
 }
 
 // SplitData splits a `data` value into its items: an array of objects, or

@@ -39,6 +39,20 @@ func Decode[T any, P interface {
 }
 
 func decodeInto(raw []byte, v Item) error {
+	if _, nested := v.(nestedChecker); !nested {
+		if ms, ok := objectMembers(raw); ok {
+			for _, name := range v.RequiredFields() {
+				f, ok := ms.get(name)
+				if !ok || isNull(f) {
+					return FieldErrorf(CodeParam, name, "is required")
+				}
+			}
+			if err := json.Unmarshal(raw, v); err != nil {
+				return typeError(err)
+			}
+			return nil
+		}
+	}
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &fields); err != nil || fields == nil {
 		return Errorf(CodeFormat, "item is not a JSON object")

@@ -77,7 +77,11 @@ func readMultipart(w http.ResponseWriter, r *http.Request) (map[string]string, [
 		if err != nil {
 			return nil, nil, multipartError(err)
 		}
-		b, err := io.ReadAll(part)
+		hint := int64(0)
+		if part.FormName() == protocol.FormFile {
+			hint = r.ContentLength // the file is most of the body
+		}
+		b, err := readAll(part, hint)
 		if err != nil {
 			return nil, nil, multipartError(err)
 		}
@@ -85,6 +89,29 @@ func readMultipart(w http.ResponseWriter, r *http.Request) (map[string]string, [
 			file = b
 		} else if part.FormName() != "" {
 			fields[part.FormName()] = string(b)
+		}
+	}
+}
+
+// readAll reads r to its end into one buffer of capacity hint (when it is
+// in (0, MaxPictureBody]), so a picture is copied once instead of through
+// the doublings of io.ReadAll.
+func readAll(r io.Reader, hint int64) ([]byte, error) {
+	if hint <= 0 || hint > protocol.MaxPictureBody {
+		return io.ReadAll(r)
+	}
+	b := make([]byte, 0, hint)
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)] // grow: the hint was short
+		}
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
 		}
 	}
 }
