@@ -41,12 +41,12 @@ func (s *Server) serveVendors(w http.ResponseWriter, r *http.Request) {
 		for _, p := range parks {
 			count[p.UserID]++
 		}
+		last, err := lastSeen(tx, accounts, s.cfg.Now())
+		if err != nil {
+			return err
+		}
 		for _, a := range accounts {
-			last, err := tx.LastSeen(a.UserID)
-			if err != nil {
-				return err
-			}
-			vendors = append(vendors, vendorOf(a, last, count[a.UserID], codes[a.UserID]))
+			vendors = append(vendors, vendorOf(a, last[a.UserID], count[a.UserID], codes[a.UserID]))
 		}
 		return nil
 	})
@@ -55,6 +55,29 @@ func (s *Server) serveVendors(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"vendors": vendors})
+}
+
+// lastSeen returns the latest use of each account's tokens: those of the
+// online accounts in one query (every one of them is "stale" before a
+// cutoff far ahead), the others one by one.
+func lastSeen(tx platform.Tx, accounts []platform.Account, now time.Time) (map[string]time.Time, error) {
+	online, err := tx.StaleOnlineAccounts(now.AddDate(100, 0, 0), 0)
+	if err != nil {
+		return nil, err
+	}
+	last := make(map[string]time.Time, len(accounts))
+	for _, a := range online {
+		last[a.UserID] = a.LastSeen
+	}
+	for _, a := range accounts {
+		if _, ok := last[a.UserID]; ok {
+			continue
+		}
+		if last[a.UserID], err = tx.LastSeen(a.UserID); err != nil {
+			return nil, err
+		}
+	}
+	return last, nil
 }
 
 // vendorOf is the view of account a; codes may be nil.
