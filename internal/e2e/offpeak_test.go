@@ -533,4 +533,15 @@ func TestConsoleOffPeakAnswersMatchTheOpenAPIDocument(t *testing.T) {
 			t.Errorf("%s does not match the document: %v\n%.400s", tc.path, err, raw)
 		}
 	}
+	// Each off-peak interface has its own operation in the document.
+	for _, code := range protocol.OffPeak {
+		req, err := http.NewRequest(http.MethodPost, srv.URL+code.Path(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		route, _, err := router.FindRoute(req)
+		if err != nil || route.Operation.OperationID != string(code) {
+			t.Errorf("POST %s: route %v, %v", code.Path(), route, err)
+		}
+	}
 }
