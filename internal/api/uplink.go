@@ -23,7 +23,7 @@ type request struct {
 
 // serveUplink handles POST /dataReceive/v1/{code}. Checks run in this
 // order: interface known (404, code 2), body size and envelope (2, 4),
-// token (5), encryption (4: encrypted login, no key, or plaintext from an
+// token (5), the account's role (1, offpeak.go), encryption (4: encrypted login, no key, or plaintext from an
 // account that requires encryption; 2: encrypted data not a string),
 // timestamp window (4), sign (6), decryption (1005), items (4, 1004, 1005,
 // 1007), then the interface's own rules. See encrypted.go for §7.
