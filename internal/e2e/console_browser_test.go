@@ -387,7 +387,18 @@ func TestConsoleInTheBrowser(t *testing.T) {
 	b.do("clear the search", chromedp.Evaluate[chromedp.Void](`void (() => { const q = document.getElementById('parks-q');
 		q.value = ''; q.dispatchEvent(new Event('input')); })()`))
 	b.wait("every park again", fmt.Sprintf(`document.querySelectorAll('[data-testid=parks-table] tbody tr').length === %d`, simLots))
-	b.do("click a park", chromedp.Click(chromedp.CSS(`[data-testid=parks-table] a[data-testid=park-link]`)))
+	// A park whose latest entries have photos (not every lot saw traffic).
+	withPhotos, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(async () => {
+		for (const p of (await (await fetch('/console/api/parks')).json()).parks) {
+			const d = await (await fetch('/console/api/parks/' + encodeURIComponent(p.isvParkId))).json();
+			if (d.entries.some((e) => e.photo)) return p.isvParkId;
+		}
+		return '';
+	})()`, chromedp.EvalAwaitPromise))
+	if err != nil || withPhotos == "" {
+		t.Fatalf("no park with an entry photo after the simulated run (%v)", err)
+	}
+	b.do("click a park", chromedp.Click(chromedp.CSS(fmt.Sprintf(`[data-testid=parks-table] a[href="#/parks/%s"]`, withPhotos))))
 	b.wait("park page", `document.getElementById('view').dataset.ready === '1' && document.getElementById('park-chart') !== null`)
 	b.wait("chart drawn", `+document.getElementById('park-chart').dataset.points > 0`)
 	// Below the legend: the used line and the marker of its latest value.
@@ -432,8 +443,23 @@ func TestConsoleInTheBrowser(t *testing.T) {
 	}
 	b.shot("offpeak")
 
+	// A session that ended elsewhere: the next answer is 401, and the page
+	// shows the login form; signing in again returns to the same view.
+	b.do("end the session", chromedp.Evaluate[chromedp.Void](`fetch('/console/api/logout', {method: 'POST',
+		headers: {'Content-Type': 'application/json'}, body: '{}'}).then(() => { location.hash = '#/vendors'; })`, chromedp.EvalAwaitPromise))
+	b.do("login form after 401", chromedp.WaitVisible(chromedp.CSS(`[data-testid=login-form]`)))
+	b.do("log in again",
+		chromedp.Evaluate[chromedp.Void](`void (document.getElementById('login-name').value = '')`),
+		chromedp.SendKeys(chromedp.CSS(`#login-name`), operatorName),
+		chromedp.SendKeys(chromedp.CSS(`#login-password`), operatorPassword),
+		chromedp.Click(chromedp.CSS(`#login-submit`)))
+	b.wait("vendors after signing in again", `document.getElementById('view').dataset.view === 'vendors' && document.getElementById('view').dataset.ready === '1'`)
+
 	// Logging out shows the login form again.
 	b.do("log out", chromedp.Click(chromedp.CSS(`#logout`)), chromedp.WaitVisible(chromedp.CSS(`[data-testid=login-form]`)))
+	if n := b.eval("view hidden", `document.getElementById('view').hidden ? 1 : 0`); n != 1 {
+		t.Errorf("the console's view stays visible after logging out")
+	}
 	if got := errs.list(); len(got) > 0 {
 		t.Errorf("the page reported errors:\n%s", strings.Join(got, "\n"))
 	}
