@@ -591,7 +591,7 @@
     const ticks = [];
     for (let t = Math.ceil(start / 3600e3) * 3600e3; t <= end; t += 3600e3) if (((t / 3600e3) + 8) % 3 === 0) ticks.push(t);
     lineChart(canvas, {xRange: [start, end], yMax: Math.ceil(max * 1.1) || 10, xTicks: ticks, xTick: hourLabel,
-      series: [{label: '总车位 Total', color: '#9aa3b0', points: total, dash: [5, 4], width: 1.5},
+      series: [{label: '总车位 Total', color: '#9aa3b0', points: total, dash: [5, 4], width: 1.5, marker: (v) => '总 ' + num(v)},
         {label: '已用 Used', color: '#1f6feb', fill: 'rgba(31,111,235,.15)', points: used, marker: (v) => '已用 ' + num(v)}]});
   }
 
