@@ -4,10 +4,7 @@ import (
 	"math"
 	"net/http"
 	"strconv"
-	"sync"
 	"time"
-
-	"golang.org/x/time/rate"
 
 	"github.com/parkd/parkd/protocol"
 )
@@ -22,61 +19,6 @@ type Limits struct {
 	// Burst is how many requests beyond the rate a client may send at
 	// once (default twice the rate, at least 1).
 	Burst int
-}
-
-// limiters keeps one token bucket per key, forgetting idle ones.
-type limiters struct {
-	rate  rate.Limit
-	burst int
-
-	mu      sync.Mutex
-	buckets map[string]*bucket
-	swept   time.Time
-}
-
-type bucket struct {
-	lim  *rate.Limiter
-	seen time.Time
-}
-
-func newLimiters(perSecond float64, burst int) *limiters {
-	if perSecond <= 0 {
-		return nil
-	}
-	if burst <= 0 {
-		burst = max(1, int(math.Ceil(2*perSecond)))
-	}
-	return &limiters{rate: rate.Limit(perSecond), burst: burst, buckets: map[string]*bucket{}}
-}
-
-// allow takes a token for key; when none is left it returns how long to
-// wait. A nil set allows everything.
-func (l *limiters) allow(key string, now time.Time) (bool, time.Duration) {
-	if l == nil {
-		return true, 0
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if now.Sub(l.swept) > time.Minute {
-		for k, b := range l.buckets {
-			if now.Sub(b.seen) > time.Minute {
-				delete(l.buckets, k)
-			}
-		}
-		l.swept = now
-	}
-	b := l.buckets[key]
-	if b == nil {
-		b = &bucket{lim: rate.NewLimiter(l.rate, l.burst)}
-		l.buckets[key] = b
-	}
-	b.seen = now
-	r := b.lim.ReserveN(now, 1)
-	if d := r.DelayFrom(now); d > 0 {
-		r.CancelAt(now)
-		return false, d
-	}
-	return true, 0
 }
 
 // tooMany answers HTTP 429 with a response envelope, code 3, and a
@@ -94,7 +36,7 @@ func (s *Server) withAddrLimit(next http.Handler) http.Handler {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if ok, wait := s.addrLimits.allow(clientAddr(r), time.Now()); !ok {
+		if ok, wait := s.addrLimits.Allow(clientAddr(r), time.Now()); !ok {
 			s.tooMany(w, "address", wait)
 			return
 		}
@@ -113,7 +55,7 @@ func (e *rateLimited) Error() string { return "rate limit of this " + e.what + "
 
 // accountAllowed applies the per-account limit.
 func (s *Server) accountAllowed(userID string) error {
-	if ok, wait := s.accountLimits.allow(userID, time.Now()); !ok {
+	if ok, wait := s.accountLimits.Allow(userID, time.Now()); !ok {
 		return &rateLimited{what: "account", wait: wait}
 	}
 	return nil

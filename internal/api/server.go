@@ -15,6 +15,7 @@ import (
 
 	"github.com/parkd/parkd/internal/offpeak"
 	"github.com/parkd/parkd/internal/platform"
+	"github.com/parkd/parkd/internal/ratelimit"
 	"github.com/parkd/parkd/internal/reservation"
 	"github.com/parkd/parkd/internal/session"
 	"github.com/parkd/parkd/internal/uplink"
@@ -53,8 +54,8 @@ type Server struct {
 	// Metrics is told of every answered request; nil records nothing.
 	Metrics Recorder
 
-	addrLimits    *limiters
-	accountLimits *limiters
+	addrLimits    *ratelimit.Keyed
+	accountLimits *ratelimit.Keyed
 	cryptoCache   sync.Map // userID -> cryptoEntry
 }
 
@@ -71,8 +72,8 @@ func (s *Server) Handler() http.Handler {
 	if s.Window <= 0 {
 		s.Window = DefaultWindow
 	}
-	s.addrLimits = newLimiters(s.Limits.PerAddr, s.Limits.Burst)
-	s.accountLimits = newLimiters(s.Limits.PerAccount, s.Limits.Burst)
+	s.addrLimits = ratelimit.New(s.Limits.PerAddr, s.Limits.Burst)
+	s.accountLimits = ratelimit.New(s.Limits.PerAccount, s.Limits.Burst)
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST "+protocol.PathPrefix+"{code}", s.serveUplink)
 	mux.HandleFunc("/dataReceive/", s.serveUnknown)

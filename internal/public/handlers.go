@@ -72,7 +72,7 @@ func newBody(v any) body {
 func (s *Service) guard(h http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Access-Control-Allow-Origin", "*")
-		if ok, wait := s.limits.allow(clientAddr(r), time.Now()); !ok {
+		if ok, wait := s.limits.Allow(clientAddr(r), time.Now()); !ok {
 			secs := max(1, int(math.Ceil(wait.Seconds())))
 			w.Header().Set("Retry-After", strconv.Itoa(secs))
 			writeError(w, http.StatusTooManyRequests, fmt.Sprintf("rate limit of this address exceeded; retry after %d s", secs))

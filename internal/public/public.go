@@ -27,6 +27,7 @@ import (
 
 	"github.com/parkd/parkd/internal/city"
 	"github.com/parkd/parkd/internal/platform"
+	"github.com/parkd/parkd/internal/ratelimit"
 )
 
 // Defaults of Config.
@@ -63,7 +64,7 @@ type Service struct {
 	snap    atomic.Pointer[snapshot]
 	buildMu sync.Mutex
 	prev    map[string]*parkInfo // what the last build kept, by IsvParkID
-	limits  *limiters
+	limits  *ratelimit.Keyed
 
 	entMu    sync.Mutex
 	entCache map[string]entranceEntry // by IsvParkID
@@ -86,7 +87,7 @@ func New(store platform.Store, c city.City, cfg Config, log *slog.Logger) *Servi
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{Store: store, City: c, Cfg: cfg, Log: log, Now: time.Now, limits: newLimiters(cfg.Rate),
+	return &Service{Store: store, City: c, Cfg: cfg, Log: log, Now: time.Now, limits: ratelimit.New(cfg.Rate, 0),
 		entCache: map[string]entranceEntry{}}
 }
 
