@@ -83,38 +83,72 @@ func mustJSON(v any) json.RawMessage {
 // historyKey is the key of a platform's object in history.
 func historyKey(userID, key string) string { return userID + "/" + key }
 
-// Packages stores offPeakPackage items: create or update by packageNo.
-func (s *Service) Packages(ctx context.Context, userID string, items []protocol.OffPeakPackage) ([]protocol.OffPeakPackageResponse, error) {
-	now := s.Now()
-	out := make([]protocol.OffPeakPackageResponse, len(items))
+// keepReplaced adds the replaced version old of a platform's object to
+// history.
+func keepReplaced(tx platform.Tx, object, isvParkID, userID, key string, old json.RawMessage, now time.Time) error {
+	return tx.AddHistory(platform.HistoryEntry{Object: object, IsvParkID: isvParkID, Key: historyKey(userID, key), Old: old, ChangedAt: now})
+}
+
+// stored takes the answer of a look-up: found is false when nothing is
+// stored, which is not an error.
+func stored[T any](v T, err error) (_ T, found bool, _ error) {
+	if platform.IsNotFound(err) {
+		return v, false, nil
+	}
+	return v, err == nil, err
+}
+
+// batch stores items in one transaction, all or nothing: put stores item i
+// at the park it names (parkOf) and returns the item's answer. The answers
+// are in the order of the items.
+func batch[I interface{ Park() protocol.ParkRef }, O any](ctx context.Context, s *Service, items []I,
+	put func(tx platform.Tx, i int, it I, p platform.Park) (O, error)) ([]O, error) {
+	out := make([]O, len(items))
 	err := s.Store.Update(ctx, func(tx platform.Tx) error {
 		for i, it := range items {
 			p, err := parkOf(tx, it.Park(), i)
 			if err != nil {
 				return err
 			}
-			it.IsvParkID, it.PermitNo = p.IsvParkID, ""
-			if err := s.putPackage(tx, userID, it, now); err != nil {
+			o, err := put(tx, i, it, p)
+			if err != nil {
 				return err
 			}
-			out[i] = protocol.OffPeakPackageResponse{IsvParkID: p.IsvParkID, PackageNo: it.PackageNo, Status: it.Status}
+			out[i] = o
 		}
 		return nil
 	})
 	return out, err
 }
 
+// ownPackage reads the account's package packageNo at park isvParkID for
+// item i: 1100 on packageNo when it has none there.
+func ownPackage(tx platform.Tx, userID, isvParkID, packageNo string, i int) (platform.OffPeakPackage, error) {
+	pkg, err := tx.OffPeakPackage(userID, isvParkID, packageNo)
+	if platform.IsNotFound(err) {
+		return pkg, platform.FieldErrorf(platform.KindNotFound, field(i, "packageNo"),
+			"(this account has no package %s at park %s)", packageNo, isvParkID)
+	}
+	return pkg, err
+}
+
+// Packages stores offPeakPackage items: create or update by packageNo.
+func (s *Service) Packages(ctx context.Context, userID string, items []protocol.OffPeakPackage) ([]protocol.OffPeakPackageResponse, error) {
+	now := s.Now()
+	return batch(ctx, s, items, func(tx platform.Tx, _ int, it protocol.OffPeakPackage, p platform.Park) (protocol.OffPeakPackageResponse, error) {
+		it.IsvParkID, it.PermitNo = p.IsvParkID, ""
+		err := s.putPackage(tx, userID, it, now)
+		return protocol.OffPeakPackageResponse{IsvParkID: p.IsvParkID, PackageNo: it.PackageNo, Status: it.Status}, err
+	})
+}
+
 // putPackage stores a package whose IsvParkID is resolved, keeping the
 // replaced version in history; an identical re-send changes nothing.
 func (s *Service) putPackage(tx platform.Tx, userID string, it protocol.OffPeakPackage, now time.Time) error {
 	info := mustJSON(it)
-	old, err := tx.OffPeakPackage(userID, it.IsvParkID, it.PackageNo)
-	isNew := platform.IsNotFound(err)
-	if err != nil && !isNew {
+	old, found, err := stored(tx.OffPeakPackage(userID, it.IsvParkID, it.PackageNo))
+	if err != nil || (found && bytes.Equal(old.Info, info)) {
 		return err
-	}
-	if !isNew && bytes.Equal(old.Info, info) {
-		return nil
 	}
 	p := platform.OffPeakPackage{
 		UserID: userID, IsvParkID: it.IsvParkID, PackageNo: it.PackageNo, ProviderCode: it.ProviderCode,
@@ -122,10 +156,9 @@ func (s *Service) putPackage(tx platform.Tx, userID string, it protocol.OffPeakP
 		OnSale: it.Status == protocol.PackageOnSale, StartTime: it.StartTime.String(), EndTime: it.EndTime.String(),
 		Info: info, CreatedAt: now, UpdatedAt: now,
 	}
-	if !isNew {
+	if found {
 		p.CreatedAt = old.CreatedAt
-		h := platform.HistoryEntry{Object: historyPackage, IsvParkID: it.IsvParkID, Key: historyKey(userID, it.PackageNo), Old: old.Info, ChangedAt: now}
-		if err := tx.AddHistory(h); err != nil {
+		if err := keepReplaced(tx, historyPackage, it.IsvParkID, userID, it.PackageNo, old.Info, now); err != nil {
 			return err
 		}
 	}
@@ -137,34 +170,19 @@ func (s *Service) putPackage(tx platform.Tx, userID string, it protocol.OffPeakP
 // is 1100 on packageNo.
 func (s *Service) PackageStatus(ctx context.Context, userID string, items []protocol.OffPeakPackageStatus) ([]protocol.OffPeakPackageResponse, error) {
 	now := s.Now()
-	out := make([]protocol.OffPeakPackageResponse, len(items))
-	err := s.Store.Update(ctx, func(tx platform.Tx) error {
-		for i, it := range items {
-			p, err := parkOf(tx, it.Park(), i)
-			if err != nil {
-				return err
-			}
-			old, err := tx.OffPeakPackage(userID, p.IsvParkID, it.PackageNo)
-			if platform.IsNotFound(err) {
-				return platform.FieldErrorf(platform.KindNotFound, field(i, "packageNo"),
-					"(this account has no package %s at park %s)", it.PackageNo, p.IsvParkID)
-			}
-			if err != nil {
-				return err
-			}
-			var pkg protocol.OffPeakPackage
-			if err := json.Unmarshal(old.Info, &pkg); err != nil {
-				return fmt.Errorf("offpeak: stored package %s: %w", it.PackageNo, err)
-			}
-			pkg.Status = it.Status
-			if err := s.putPackage(tx, userID, pkg, now); err != nil {
-				return err
-			}
-			out[i] = protocol.OffPeakPackageResponse{IsvParkID: p.IsvParkID, PackageNo: it.PackageNo, Status: it.Status}
+	return batch(ctx, s, items, func(tx platform.Tx, i int, it protocol.OffPeakPackageStatus, p platform.Park) (protocol.OffPeakPackageResponse, error) {
+		out := protocol.OffPeakPackageResponse{IsvParkID: p.IsvParkID, PackageNo: it.PackageNo, Status: it.Status}
+		old, err := ownPackage(tx, userID, p.IsvParkID, it.PackageNo, i)
+		if err != nil {
+			return out, err
 		}
-		return nil
+		var pkg protocol.OffPeakPackage
+		if err := json.Unmarshal(old.Info, &pkg); err != nil {
+			return out, fmt.Errorf("offpeak: stored package %s: %w", it.PackageNo, err)
+		}
+		pkg.Status = it.Status
+		return out, s.putPackage(tx, userID, pkg, now)
 	})
-	return out, err
 }
 
 // Orders stores offPeakOrder items: create or update by orderNo. The
@@ -172,44 +190,24 @@ func (s *Service) PackageStatus(ctx context.Context, userID string, items []prot
 // otherwise); a change of status is kept as an order event.
 func (s *Service) Orders(ctx context.Context, userID string, items []protocol.OffPeakOrder) ([]protocol.OffPeakOrderResponse, error) {
 	now := s.Now()
-	out := make([]protocol.OffPeakOrderResponse, len(items))
-	err := s.Store.Update(ctx, func(tx platform.Tx) error {
-		for i, it := range items {
-			p, err := parkOf(tx, it.Park(), i)
-			if err != nil {
-				return err
-			}
-			_, err = tx.OffPeakPackage(userID, p.IsvParkID, it.PackageNo)
-			if platform.IsNotFound(err) {
-				return platform.FieldErrorf(platform.KindNotFound, field(i, "packageNo"),
-					"(this account has no package %s at park %s)", it.PackageNo, p.IsvParkID)
-			}
-			if err != nil {
-				return err
-			}
-			it.IsvParkID, it.PermitNo = p.IsvParkID, ""
-			it.PlateNo = protocol.NormalizePlate(it.PlateNo)
-			if err := s.putOrder(tx, userID, it, now); err != nil {
-				return err
-			}
-			out[i] = protocol.OffPeakOrderResponse{OrderNo: it.OrderNo, Status: it.Status}
+	return batch(ctx, s, items, func(tx platform.Tx, i int, it protocol.OffPeakOrder, p platform.Park) (protocol.OffPeakOrderResponse, error) {
+		out := protocol.OffPeakOrderResponse{OrderNo: it.OrderNo, Status: it.Status}
+		if _, err := ownPackage(tx, userID, p.IsvParkID, it.PackageNo, i); err != nil {
+			return out, err
 		}
-		return nil
+		it.IsvParkID, it.PermitNo = p.IsvParkID, ""
+		it.PlateNo = protocol.NormalizePlate(it.PlateNo)
+		return out, s.putOrder(tx, userID, it, now)
 	})
-	return out, err
 }
 
 // putOrder stores a normalised order, keeping the replaced version in
 // history and each change of status as an event.
 func (s *Service) putOrder(tx platform.Tx, userID string, it protocol.OffPeakOrder, now time.Time) error {
 	info := mustJSON(it)
-	old, err := tx.OffPeakOrder(userID, it.OrderNo)
-	isNew := platform.IsNotFound(err)
-	if err != nil && !isNew {
+	old, found, err := stored(tx.OffPeakOrder(userID, it.OrderNo))
+	if err != nil || (found && bytes.Equal(old.Info, info)) {
 		return err
-	}
-	if !isNew && bytes.Equal(old.Info, info) {
-		return nil
 	}
 	o := platform.OffPeakOrder{
 		UserID: userID, OrderNo: it.OrderNo, IsvParkID: it.IsvParkID, PackageNo: it.PackageNo,
@@ -218,10 +216,9 @@ func (s *Service) putOrder(tx platform.Tx, userID string, it protocol.OffPeakOrd
 		Info: info, CreatedAt: now, UpdatedAt: now,
 	}
 	from := -1
-	if !isNew {
+	if found {
 		o.CreatedAt, from = old.CreatedAt, old.Status
-		h := platform.HistoryEntry{Object: historyOrder, IsvParkID: old.IsvParkID, Key: historyKey(userID, it.OrderNo), Old: old.Info, ChangedAt: now}
-		if err := tx.AddHistory(h); err != nil {
+		if err := keepReplaced(tx, historyOrder, old.IsvParkID, userID, it.OrderNo, old.Info, now); err != nil {
 			return err
 		}
 	}
