@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"flag"
 	"fmt"
 	"io"
 	"net/url"
@@ -13,7 +12,6 @@ import (
 	"time"
 
 	"github.com/parkd/parkd/internal/platform"
-	"github.com/parkd/parkd/internal/server"
 	"github.com/parkd/parkd/internal/session"
 	"github.com/parkd/parkd/protocol"
 	"golang.org/x/crypto/bcrypt"
@@ -22,11 +20,7 @@ import (
 // account runs the operator's account commands. Accounts are never
 // created through the API (PROTOCOL §5).
 func account(ctx context.Context, verb string, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("account "+verb, flag.ContinueOnError)
-	cfg, err := storeFlags(fs)
-	if err != nil {
-		return err
-	}
+	fs := newStoreCmd("account " + verb)
 	userID := fs.String("user-id", "", "account id (table 2 userId, at most 32 characters)")
 	password := fs.String("password", "", "plaintext password; only a hash of its SM3 digest is kept")
 	callback := fs.String("callback", "", "base URL of the parking system's downlink receiver")
@@ -41,10 +35,7 @@ func account(ctx context.Context, verb string, args []string, stdout io.Writer) 
 	fs.IntVar(&bulk.count, "count", 0, "add: create this many accounts PREFIX0 .. PREFIX(N-1) in one transaction, all with --password (load tests)")
 	fs.StringVar(&bulk.prefix, "prefix", "", "add --count: userId prefix")
 	fs.IntVar(&bulk.cost, "bcrypt-cost", bcrypt.DefaultCost, "add --count: bcrypt cost of the shared password hash (4 makes logins cheap for load tests)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	store, err := server.OpenStore(*cfg)
+	store, err := fs.parseOpen(args)
 	if err != nil {
 		return err
 	}

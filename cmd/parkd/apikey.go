@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -10,24 +9,16 @@ import (
 
 	"github.com/parkd/parkd/internal/api"
 	"github.com/parkd/parkd/internal/platform"
-	"github.com/parkd/parkd/internal/server"
 	"github.com/parkd/parkd/protocol"
 )
 
 // apikey runs the operator's commands for booking API keys: the city's
 // app back end authenticates with one (Authorization: Bearer ID.SECRET).
 func apikey(ctx context.Context, verb string, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("apikey "+verb, flag.ContinueOnError)
-	cfg, err := storeFlags(fs)
-	if err != nil {
-		return err
-	}
+	fs := newStoreCmd("apikey " + verb)
 	name := fs.String("name", "", "who the key is for")
 	id := fs.String("id", "", "key id (the part before the dot)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	store, err := server.OpenStore(*cfg)
+	store, err := fs.parseOpen(args)
 	if err != nil {
 		return err
 	}

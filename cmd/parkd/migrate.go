@@ -9,30 +9,48 @@ import (
 	"github.com/parkd/parkd/internal/server"
 )
 
-// storeFlags reads the PARKD_* variables and registers --data and --db,
-// the flags of every command that opens the store.
-func storeFlags(fs *flag.FlagSet) (*server.Config, error) {
-	var cfg server.Config
-	if err := cfg.FromEnv(); err != nil {
+// storeCmd is the flag set of a command that opens the store: it reads
+// the PARKD_* variables and registers --data and --db.
+type storeCmd struct {
+	*flag.FlagSet
+	cfg    server.Config
+	envErr error // of the PARKD_* variables, returned by Parse
+}
+
+// newStoreCmd returns the flag set of the command name; the command adds
+// its own flags.
+func newStoreCmd(name string) *storeCmd {
+	c := &storeCmd{FlagSet: flag.NewFlagSet(name, flag.ContinueOnError)}
+	c.envErr = c.cfg.FromEnv()
+	c.StringVar(&c.cfg.DataDir, "data", orDefault(c.cfg.DataDir, "data"), "data folder (PARKD_DATA)")
+	c.StringVar(&c.cfg.DB, "db", c.cfg.DB, "store: a postgres:// DSN, or sqlite (default) (PARKD_DB)")
+	return c
+}
+
+// Parse fails on a bad PARKD_* variable, then parses args.
+func (c *storeCmd) Parse(args []string) error {
+	if c.envErr != nil {
+		return c.envErr
+	}
+	return c.FlagSet.Parse(args)
+}
+
+// open opens the store the flags name; the caller closes it.
+func (c *storeCmd) open() (server.Store, error) { return server.OpenStore(c.cfg) }
+
+// parseOpen parses args and opens the store they name; the caller closes
+// it.
+func (c *storeCmd) parseOpen(args []string) (server.Store, error) {
+	if err := c.Parse(args); err != nil {
 		return nil, err
 	}
-	fs.StringVar(&cfg.DataDir, "data", orDefault(cfg.DataDir, "data"), "data folder (PARKD_DATA)")
-	fs.StringVar(&cfg.DB, "db", cfg.DB, "store: a postgres:// DSN, or sqlite (default) (PARKD_DB)")
-	return &cfg, nil
+	return c.open()
 }
 
 // migrate applies the store's pending migrations (serve does it too on
 // start) and prints the schema version.
 func migrate(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
-	cfg, err := storeFlags(fs)
-	if err != nil {
-		return err
-	}
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	store, err := server.OpenStore(*cfg)
+	store, err := newStoreCmd("migrate").parseOpen(args)
 	if err != nil {
 		return err
 	}

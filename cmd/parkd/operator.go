@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -10,18 +9,13 @@ import (
 
 	"github.com/parkd/parkd/internal/console"
 	"github.com/parkd/parkd/internal/platform"
-	"github.com/parkd/parkd/internal/server"
 	"github.com/parkd/parkd/protocol"
 )
 
 // operator runs the commands for the operators of the console. Operators
 // are created here only, never through the console.
 func operator(ctx context.Context, verb string, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("operator "+verb, flag.ContinueOnError)
-	cfg, err := storeFlags(fs)
-	if err != nil {
-		return err
-	}
+	fs := newStoreCmd("operator " + verb)
 	name := fs.String("name", "", "the operator's sign-in name")
 	password := fs.String("password", "", "the operator's password (8 to 72 bytes); only a bcrypt hash is kept")
 	if err := fs.Parse(args); err != nil {
@@ -33,11 +27,12 @@ func operator(ctx context.Context, verb string, args []string, stdout io.Writer)
 	var op platform.Operator
 	if verb == "add" {
 		// Check the flags before opening the store.
+		var err error
 		if op, err = console.NewOperator(*name, *password, time.Now()); err != nil {
 			return fmt.Errorf("--%v", err)
 		}
 	}
-	store, err := server.OpenStore(*cfg)
+	store, err := fs.open()
 	if err != nil {
 		return err
 	}
