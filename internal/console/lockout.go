@@ -31,30 +31,15 @@ func (s *Server) lockedOut(ctx context.Context, addr string, now time.Time) (boo
 	return locked, err
 }
 
-// loginFailed counts a failure of addr at now: a fresh window when the
-// last is over, and a lock when the count reaches the limit.
+// loginFailed counts a failure of addr at now under the console's rule
+// (platform.LoginLockout): a fresh window when the last is over, and a
+// lock when the count reaches the limit.
 func (s *Server) loginFailed(ctx context.Context, addr string, now time.Time) error {
 	return s.cfg.Store.Update(ctx, func(tx platform.Tx) error {
 		if err := tx.Lock(lockKey(addr)); err != nil {
 			return err
 		}
-		f, err := tx.LoginFailure(lockoutUser, addr)
-		switch {
-		case platform.IsNotFound(err):
-			f = platform.LoginFailure{UserID: lockoutUser, Addr: addr, First: now}
-		case err != nil:
-			return err
-		case now.Before(f.LockedUntil):
-			return nil
-		case now.Sub(f.First) > s.cfg.LockoutWindow:
-			f = platform.LoginFailure{UserID: lockoutUser, Addr: addr, First: now}
-		}
-		f.Count++
-		if f.Count >= s.cfg.LockoutFailures {
-			f.LockedUntil = now.Add(s.cfg.LockoutDuration)
-			f.Count = 0
-			f.First = now
-		}
-		return tx.PutLoginFailure(f)
+		l := platform.LoginLockout{Failures: s.cfg.LockoutFailures, Window: s.cfg.LockoutWindow, Duration: s.cfg.LockoutDuration}
+		return l.Fail(tx, lockoutUser, addr, now)
 	})
 }

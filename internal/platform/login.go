@@ -30,3 +30,39 @@ type LoginTx interface {
 	// many it deleted.
 	PurgeLoginFailures(before time.Time, limit int) (int, error)
 }
+
+// LoginLockout is a login lock-out rule: Failures failed logins of one
+// (userId, address) pair within Window lock the pair for Duration. The
+// vendor logins (internal/session) and the console's sign-in
+// (internal/console) count under it with their own keys.
+type LoginLockout struct {
+	Failures int
+	Window   time.Duration
+	Duration time.Duration
+}
+
+// Fail counts a failed login of (userID, addr) at now: it starts a fresh
+// window when there is no count or the last window is over, and locks the
+// pair when the count reaches l.Failures (the count then starts again). A
+// failure while the pair is locked is not counted. The caller serialises
+// the read-modify-write of the pair's count (Tx.Lock) across instances.
+func (l LoginLockout) Fail(tx LoginTx, userID, addr string, now time.Time) error {
+	f, err := tx.LoginFailure(userID, addr)
+	switch {
+	case IsNotFound(err):
+		f = LoginFailure{UserID: userID, Addr: addr, First: now}
+	case err != nil:
+		return err
+	case now.Before(f.LockedUntil):
+		return nil
+	case now.Sub(f.First) > l.Window:
+		f = LoginFailure{UserID: userID, Addr: addr, First: now}
+	}
+	f.Count++
+	if f.Count >= l.Failures {
+		f.LockedUntil = now.Add(l.Duration)
+		f.Count = 0
+		f.First = now
+	}
+	return tx.PutLoginFailure(f)
+}

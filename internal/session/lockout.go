@@ -55,24 +55,8 @@ func (m *Manager) loginFailed(ctx context.Context, userID, addr string, now time
 		if err := lockLogin(tx, userID, addr); err != nil {
 			return err
 		}
-		f, err := tx.LoginFailure(userID, addr)
-		switch {
-		case platform.IsNotFound(err):
-			f = platform.LoginFailure{UserID: userID, Addr: addr, First: now}
-		case err != nil:
-			return err
-		case now.Before(f.LockedUntil):
-			return nil
-		case now.Sub(f.First) > m.cfg.LockoutWindow:
-			f = platform.LoginFailure{UserID: userID, Addr: addr, First: now}
-		}
-		f.Count++
-		if f.Count >= m.cfg.LockoutFailures {
-			f.LockedUntil = now.Add(m.cfg.LockoutDuration)
-			f.Count = 0
-			f.First = now
-		}
-		return tx.PutLoginFailure(f)
+		l := platform.LoginLockout{Failures: m.cfg.LockoutFailures, Window: m.cfg.LockoutWindow, Duration: m.cfg.LockoutDuration}
+		return l.Fail(tx, userID, addr, now)
 	})
 }
 
