@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
 )
 
 // Store keeps blobs by the hash of their content.
@@ -30,8 +31,13 @@ func Key(data []byte) string {
 }
 
 // FS is a Store in a directory: dir/ab/cd/abcd... . Each Put is synced to
-// disk (file and directory) before it returns.
-type FS struct{ dir string }
+// disk (file and directory, and the parents of a directory it creates)
+// before it returns.
+type FS struct {
+	dir   string
+	dirs  sync.Map   // fan-out directories known to exist and be synced
+	mkdir sync.Mutex // held while a directory is made and synced
+}
 
 // NewFS returns a filesystem store rooted at dir, creating it.
 func NewFS(dir string) (*FS, error) {
@@ -53,7 +59,7 @@ func (s *FS) Put(ctx context.Context, data []byte) (string, error) {
 		return key, nil
 	}
 	dir := filepath.Dir(p)
-	if err := os.MkdirAll(dir, 0o750); err != nil {
+	if err := s.ensureDir(dir); err != nil {
 		return "", err
 	}
 	tmp, err := os.CreateTemp(dir, ".tmp-*")
@@ -100,6 +106,32 @@ func (s *FS) Delete(ctx context.Context, key string) error {
 		return nil
 	}
 	return err
+}
+
+// ensureDir makes the fan-out directory dir (two levels under s.dir) and
+// syncs the parent of each level it creates, so the new entries survive a
+// power loss. Directories seen once are remembered: a Put into one costs
+// no extra system call.
+func (s *FS) ensureDir(dir string) error {
+	if _, ok := s.dirs.Load(dir); ok {
+		return nil
+	}
+	s.mkdir.Lock()
+	defer s.mkdir.Unlock()
+	for _, d := range []string{filepath.Dir(dir), dir} {
+		err := os.Mkdir(d, 0o750)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if err := syncDir(filepath.Dir(d)); err != nil {
+			return err
+		}
+	}
+	s.dirs.Store(dir, struct{}{})
+	return nil
 }
 
 func syncDir(dir string) error {
