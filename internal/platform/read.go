@@ -42,6 +42,12 @@ type ReadTx interface {
 	// LiveVacancies returns the live vacancy of every park that has
 	// one, by IsvParkID.
 	LiveVacancies() ([]Vacancy, error)
+	// ParksChangedSince returns the parks whose UpdatedAt is t or later,
+	// by IsvParkID.
+	ParksChangedSince(t time.Time) ([]Park, error)
+	// VacanciesSince returns the live vacancies whose At is t or later,
+	// by IsvParkID.
+	VacanciesSince(t time.Time) ([]Vacancy, error)
 	// RecentRecords returns the park's latest records of kind, newest
 	// Time first, then ID descending.
 	RecentRecords(kind RecordKind, isvParkID string, limit int) ([]Record, error)

@@ -25,6 +25,20 @@ func (t *tx) LiveVacancies() ([]platform.Vacancy, error) {
 	return getAll(t, scanVacancy, "SELECT "+vacancyCols+" FROM vacancy ORDER BY isv_park_id")
 }
 
+// ParksChangedSince returns the parks whose UpdatedAt is since or later, by
+// IsvParkID, through the parks_updated_at index.
+func (t *tx) ParksChangedSince(since time.Time) ([]platform.Park, error) {
+	return getAll(t, scanPark, "SELECT "+parkCols+" FROM parks WHERE updated_at >= ? ORDER BY isv_park_id",
+		msAbove(since))
+}
+
+// VacanciesSince returns the live vacancies whose At is since or later, by
+// IsvParkID, through the vacancy_at index.
+func (t *tx) VacanciesSince(since time.Time) ([]platform.Vacancy, error) {
+	return getAll(t, scanVacancy, "SELECT "+vacancyCols+" FROM vacancy WHERE at >= ? ORDER BY isv_park_id",
+		msAbove(since))
+}
+
 // RecentRecords returns the park's latest records of kind, newest Time
 // first, then ID descending: the limit latest when limit > 0, else all.
 func (t *tx) RecentRecords(kind platform.RecordKind, isvParkID string, limit int) ([]platform.Record, error) {

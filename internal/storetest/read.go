@@ -12,6 +12,7 @@ import (
 func readCases() []testCase {
 	return []testCase{
 		{"AllParks and LiveVacancies list every account's parks by IsvParkID", testAllParks},
+		{"ParksChangedSince and VacanciesSince list what changed at or after a time by IsvParkID", testChangedSince},
 		{"RecentRecords is newest Time first, ties by ID descending, per kind and park, with a limit", testRecentRecords},
 		{"RecordCounts buckets entries and exits by park and hour in [from, to)", testRecordCounts},
 		{"VacancyHours summarises each park's reports per hour in [from, to)", testVacancyHours},
@@ -40,6 +41,47 @@ func testAllParks(t *testing.T, s platform.Store) {
 	putVacancies(t, s, newVacancy(p3, 30, 2), v3, v1)
 	live := read(t, s, func(r platform.ReadTx) ([]platform.Vacancy, error) { return r.LiveVacancies() })
 	same(t, "live vacancies", live, []platform.Vacancy{v1, v3})
+}
+
+func testChangedSince(t *testing.T, s platform.Store) {
+	seed(t, s) // every park updated at at(2)
+	later := newPark(u2, code1, p3)
+	later.Name, later.UpdatedAt = "renamed", atMs(10, 1)
+	extra := newPark(u2, "A000", "isv-p0")
+	extra.UpdatedAt = atMs(10, 0)
+	update(t, s, func(tx platform.Tx) error {
+		if err := tx.PutPark(later); err != nil {
+			return err
+		}
+		return tx.PutPark(extra)
+	})
+	parks := func(since time.Time) []platform.Park {
+		return read(t, s, func(r platform.ReadTx) ([]platform.Park, error) { return r.ParksChangedSince(since) })
+	}
+	same(t, "parks since at(2)", parks(at(2)), []platform.Park{extra, newPark(u1, code1, p1), newPark(u1, code2, p2), later})
+	same(t, "parks since at(10)", parks(at(10)), []platform.Park{extra, later})
+	// Milliseconds count: the bound is inclusive, a fraction above it is not.
+	same(t, "parks since at(10)+1ms", parks(atMs(10, 1)), []platform.Park{later})
+	if got := parks(atMs(10, 1).Add(500 * time.Microsecond)); len(got) != 0 {
+		t.Errorf("parks since at(10)+1.5ms: %d parks", len(got))
+	}
+	if got := parks(at(11)); len(got) != 0 {
+		t.Errorf("parks since at(11): %d parks", len(got))
+	}
+
+	// The live value only: p3's older report is replaced by its latest.
+	v3old, v3, v1, v2 := newVacancy(p3, 30, 2), newVacancy(p3, 40, 7), newVacancy(p1, 10, 5), newVacancy(p2, 20, 3)
+	putVacancies(t, s, v3old, v2, v3, v1)
+	vacancies := func(since time.Time) []platform.Vacancy {
+		return read(t, s, func(r platform.ReadTx) ([]platform.Vacancy, error) { return r.VacanciesSince(since) })
+	}
+	same(t, "vacancies since at(0)", vacancies(at(0)), []platform.Vacancy{v1, v2, v3})
+	same(t, "vacancies since at(3)", vacancies(at(3)), []platform.Vacancy{v1, v2, v3})
+	same(t, "vacancies since at(5)", vacancies(at(5)), []platform.Vacancy{v1, v3})
+	same(t, "vacancies since at(6)", vacancies(at(6)), []platform.Vacancy{v3})
+	if got := vacancies(at(8)); len(got) != 0 {
+		t.Errorf("vacancies since at(8): %d", len(got))
+	}
 }
 
 func testRecentRecords(t *testing.T, s platform.Store) {
