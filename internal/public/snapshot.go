@@ -102,6 +102,7 @@ type District struct {
 
 // snapshot is an immutable view of the public parks at one moment.
 type snapshot struct {
+	at         time.Time        // Service.Now when it was installed
 	parks      []*Park          // by IsvParkID
 	byID       map[string]*Park // IsvParkID -> park
 	byDistrict map[string][]*Park
