@@ -186,6 +186,7 @@ func (s *Service) refreshLocked(ctx context.Context, full bool) error {
 	}
 	s.data.read = start
 	s.install(s.data.Data())
+	s.data.dropInfo(s.prev)
 	return nil
 }
 
@@ -368,6 +369,18 @@ func (m *merged) since(overlap time.Duration) time.Time {
 		w = m.high
 	}
 	return w.Add(-overlap)
+}
+
+// dropInfo forgets the Info of the parks whose parkInfo kept holds
+// decoded at their UpdatedAt: the next builds reuse that decoding, and a
+// park's Info is read again with its next change or full read.
+func (m *merged) dropInfo(kept map[string]*parkInfo) {
+	for id, p := range m.parks {
+		if pi := kept[id]; p.Info != nil && pi != nil && pi.updatedAt.Equal(p.UpdatedAt) {
+			p.Info = nil
+			m.parks[id] = p
+		}
+	}
 }
 
 // Data returns the merged data, parks and vacancies in no order.

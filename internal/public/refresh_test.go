@@ -236,9 +236,11 @@ func TestFullRefreshCatchesWhatTheIncrementalMisses(t *testing.T) {
 	}
 }
 
-func TestDisabledAccountHidesItsParksAtTheNextRefresh(t *testing.T) {
+func TestDisabledAccountHidesItsParksAtTheNextRefreshAndEnabledShowsThem(t *testing.T) {
 	a := newParkAt(id32("a", 0), "A", "440304", baseLng, baseLat)
+	a.UpdatedAt = testTime.Add(-time.Hour) // before the incremental reads
 	f := newRefreshFixture(t, a)
+	f.putVacancy(a.IsvParkID, 5, testTime) // the latest stamp read
 	f.tick(0)
 	get(f.h, "/api/v1/public/city")
 	f.update(func(tx platform.Tx) error {
@@ -248,6 +250,16 @@ func TestDisabledAccountHidesItsParksAtTheNextRefresh(t *testing.T) {
 	f.wantReads("turns", 1, 1)
 	if got := f.district(); len(got) != 0 {
 		t.Errorf("disabled vendor's parks: %v", ids(got))
+	}
+	// Enabled again: the park is back with its parkInfo, though the
+	// merged data no longer holds its Info.
+	f.update(func(tx platform.Tx) error {
+		return tx.PutAccount(platform.Account{UserID: "vendorA", PasswordHash: []byte("x"), CreatedAt: testTime})
+	})
+	f.tick(DefaultRefresh)
+	f.wantReads("turns", 1, 2)
+	if got := f.district(); len(got) != 1 || got[0].Address != "深南大道 A" {
+		t.Errorf("enabled vendor's parks: %+v", got)
 	}
 }
 

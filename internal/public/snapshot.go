@@ -154,7 +154,9 @@ var entranceNames = map[protocol.EntranceType]string{
 }
 
 // build makes a snapshot of d's public parks. prev holds what the last
-// build kept of each park; this build's is returned.
+// build kept of each park; this build's is returned. It keeps the decoded
+// parkInfo of every park of d, public or not, so that a park's Info is
+// needed again only when its UpdatedAt changes (see merged.dropInfo).
 func build(d Data, c city.City, prev map[string]*parkInfo, log *slog.Logger) (*snapshot, map[string]*parkInfo) {
 	enabled := enabledAccounts(d.Accounts)
 	online := make(map[string]bool, len(d.Accounts))
@@ -171,11 +173,11 @@ func build(d Data, c city.City, prev map[string]*parkInfo, log *slog.Logger) (*s
 		s.entrances = map[string][]Entrance{}
 	}
 	for _, p := range d.Parks {
+		pi := decodeInfo(p, prev, log)
+		kept[p.IsvParkID] = pi
 		if !visible(p, enabled) {
 			continue
 		}
-		pi := decodeInfo(p, prev, log)
-		kept[p.IsvParkID] = pi
 		park := newPark(p, pi, c, online[p.UserID], vacancies)
 		park.listJSON = listJSON(pi, park.ParkSummary)
 		if s.entrances != nil {
