@@ -2,9 +2,11 @@ package public
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -295,4 +297,41 @@ func TestIdleServiceSkipsRefreshesUntilAsked(t *testing.T) {
 	f.tick(DefaultRefresh)
 	f.tick(DefaultRefresh)
 	f.wantReads("turns 14 and 19 s after the request", 1, 4)
+}
+
+// A build reuses a park's view while its row, vacancy and online state
+// are the same, and makes it again when any of them changes.
+func TestBuildReusesUnchangedParks(t *testing.T) {
+	a := newParkAt(id32("a", 0), "A", "440304", baseLng, baseLat)
+	b := newParkAt(id32("b", 0), "B", "440304", baseLng, baseLat)
+	vacancy := func(id string, free int, at time.Time) platform.Vacancy {
+		return platform.Vacancy{IsvParkID: id, Info: []byte(`{}`), UnusedStalls: free, At: at}
+	}
+	log := slog.New(slog.DiscardHandler)
+	d := Data{Accounts: accounts(), Parks: []platform.Park{a, b}, Vacancies: []platform.Vacancy{vacancy(a.IsvParkID, 4, testTime)}}
+	s1, kept := build(d, city.Shenzhen(), nil, log)
+	s2, kept := build(d, city.Shenzhen(), kept, log)
+	if s2.byID[a.IsvParkID] != s1.byID[a.IsvParkID] || s2.byID[b.IsvParkID] != s1.byID[b.IsvParkID] {
+		t.Errorf("unchanged parks built again")
+	}
+	// Same stamp, another count (two reports in one millisecond).
+	d.Vacancies = []platform.Vacancy{vacancy(a.IsvParkID, 5, testTime), vacancy(b.IsvParkID, 6, testTime)}
+	s3, kept := build(d, city.Shenzhen(), kept, log)
+	if *s3.byID[a.IsvParkID].FreeSpaces != 5 || *s3.byID[b.IsvParkID].FreeSpaces != 6 {
+		t.Errorf("vacancy change: %v, %v", s3.byID[a.IsvParkID].FreeSpaces, s3.byID[b.IsvParkID].FreeSpaces)
+	}
+	d.Accounts = []platform.Account{{UserID: "vendorA"}}
+	s4, kept := build(d, city.Shenzhen(), kept, log)
+	if s4.byID[a.IsvParkID].Online || s4.byID[b.IsvParkID].Online {
+		t.Errorf("account offline: parks still online")
+	}
+	a.Name, a.UpdatedAt = "A2", testTime.Add(time.Second)
+	d.Parks = []platform.Park{a, b}
+	s5, _ := build(d, city.Shenzhen(), kept, log)
+	if s5.byID[a.IsvParkID].Name != "A2" || s5.byID[b.IsvParkID] != s4.byID[b.IsvParkID] {
+		t.Errorf("park change: %q, other park reused %v", s5.byID[a.IsvParkID].Name, s5.byID[b.IsvParkID] == s4.byID[b.IsvParkID])
+	}
+	if w := string(listBody(s5.parks).bytes); !strings.Contains(w, `"name":"A2"`) || !strings.Contains(w, `"freeSpaces":6`) {
+		t.Errorf("list after the changes: %s", w)
+	}
 }

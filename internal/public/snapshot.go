@@ -142,6 +142,18 @@ type parkInfo struct {
 	// The free charging spaces of the vacancy reported at vacancyAt.
 	vacancyAt time.Time
 	charging  *int
+	// The park as last built, and what it was built from besides the
+	// park's row: it is reused while these stay the same.
+	park  *Park
+	built builtKey
+}
+
+// builtKey is what a park's public view depends on besides its row (which
+// its parkInfo follows by UpdatedAt).
+type builtKey struct {
+	online, hasVacancy   bool
+	vacancyAt            int64
+	free, freeReservable int
 }
 
 var businessNames = map[protocol.BusinessType]string{
@@ -178,8 +190,15 @@ func build(d Data, c city.City, prev map[string]*parkInfo, log *slog.Logger) (*s
 		if !visible(p, enabled) {
 			continue
 		}
-		park := newPark(p, pi, c, online[p.UserID], vacancies)
-		park.listJSON = listJSON(pi, park.ParkSummary)
+		v, hasV := vacancies[p.IsvParkID]
+		key := builtKey{online: online[p.UserID], hasVacancy: hasV, vacancyAt: v.At.UnixNano(),
+			free: v.UnusedStalls, freeReservable: v.UnusedReservableStalls}
+		park := pi.park
+		if park == nil || pi.built != key {
+			park = newPark(p, pi, c, key.online, vacancies)
+			park.listJSON = listJSON(pi, park.ParkSummary)
+			pi.park, pi.built = park, key
+		}
 		if s.entrances != nil {
 			s.entrances[p.IsvParkID] = entrances(d.Entrances[p.IsvParkID])
 		}
