@@ -112,17 +112,14 @@ func ParseEnvelope(body []byte) (Request, error) {
 		return Request{}, err
 	}
 	var r Request
-	for _, f := range []struct {
-		name string
-		dst  any
-	}{{"timestamp", &r.Timestamp}, {"sign", &r.Sign}, {"version", &r.Version}} {
-		raw, ok := get(f.name)
-		if !ok || isNull(raw) {
-			return r, FieldErrorf(CodeParam, f.name, "is required")
-		}
-		if err := json.Unmarshal(raw, f.dst); err != nil {
-			return r, FieldErrorf(CodeFormat, f.name, "has the wrong JSON type")
-		}
+	if r.Timestamp, err = envelopeInt(get, "timestamp"); err != nil {
+		return r, err
+	}
+	if r.Sign, err = envelopeString(get, "sign"); err != nil {
+		return r, err
+	}
+	if r.Version, err = envelopeString(get, "version"); err != nil {
+		return r, err
 	}
 	if r.Sign == "" {
 		return r, FieldErrorf(CodeParam, "sign", "is required")
@@ -139,6 +136,40 @@ func ParseEnvelope(body []byte) (Request, error) {
 	}
 	r.Data = data
 	return r, nil
+}
+
+// envelopeString reads the required string member name of an envelope.
+func envelopeString(get func(string) (json.RawMessage, bool), name string) (string, error) {
+	raw, ok := get(name)
+	if !ok || isNull(raw) {
+		return "", FieldErrorf(CodeParam, name, "is required")
+	}
+	raw = bytes.TrimSpace(raw)
+	if v, ok := plainString(raw); ok {
+		return v, nil
+	}
+	var v string
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return "", FieldErrorf(CodeFormat, name, "has the wrong JSON type")
+	}
+	return v, nil
+}
+
+// envelopeInt reads the required integer member name of an envelope.
+func envelopeInt(get func(string) (json.RawMessage, bool), name string) (int64, error) {
+	raw, ok := get(name)
+	if !ok || isNull(raw) {
+		return 0, FieldErrorf(CodeParam, name, "is required")
+	}
+	raw = bytes.TrimSpace(raw)
+	if v, ok := plainInt(raw); ok {
+		return v, nil
+	}
+	var v int64
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return 0, FieldErrorf(CodeFormat, name, "has the wrong JSON type")
+	}
+	return v, nil
 }
 
 // envelopeFields reads the top level of a request body and returns a
@@ -162,8 +193,11 @@ func SplitData(data json.RawMessage, maxItems int) ([]json.RawMessage, error) {
 	if len(trimmed) > 0 && trimmed[0] == '{' {
 		return []json.RawMessage{trimmed}, nil
 	}
-	var items []json.RawMessage
-	if err := json.Unmarshal(trimmed, &items); err != nil {
+	items, ok := []json.RawMessage(nil), isNull(trimmed)
+	if !ok && json.Valid(trimmed) {
+		items, ok = splitArray(trimmed)
+	}
+	if !ok {
 		return nil, FieldErrorf(CodeFormat, "data", "must be an array of objects")
 	}
 	if len(items) == 0 {

@@ -7,7 +7,7 @@ import (
 
 // member is one key of a JSON object and its raw value.
 type member struct {
-	key string
+	key []byte // unescaped: objectMembers refuses keys with escapes
 	val []byte
 }
 
@@ -20,7 +20,7 @@ type members []member
 // repeats, the last value counts, as with encoding/json.
 func (ms members) get(key string) ([]byte, bool) {
 	for i := len(ms) - 1; i >= 0; i-- {
-		if ms[i].key == key {
+		if string(ms[i].key) == key {
 			return ms[i].val, true
 		}
 	}
@@ -51,7 +51,7 @@ func objectMembers(raw []byte) (ms members, ok bool) {
 		if escaped || !utf8.Valid(raw[i+1:end-1]) {
 			return nil, false
 		}
-		key := string(raw[i+1 : end-1])
+		key := raw[i+1 : end-1]
 		i = skipSpace(raw, end)
 		i = skipSpace(raw, i+1) // past ':'
 		vend := valueEnd(raw, i)
@@ -115,4 +115,68 @@ func valueEnd(b []byte, i int) int {
 		j++
 	}
 	return j
+}
+
+// splitArray returns the elements of raw, which must be valid JSON, when
+// it is an array; ok is false otherwise.
+func splitArray(raw []byte) (elems []json.RawMessage, ok bool) {
+	i := skipSpace(raw, 0)
+	if i >= len(raw) || raw[i] != '[' {
+		return nil, false
+	}
+	i = skipSpace(raw, i+1)
+	if i < len(raw) && raw[i] == ']' {
+		return []json.RawMessage{}, true
+	}
+	for i < len(raw) {
+		end := valueEnd(raw, i)
+		elems = append(elems, raw[i:end:end])
+		i = skipSpace(raw, end)
+		if i >= len(raw) || raw[i] == ']' {
+			break
+		}
+		i = skipSpace(raw, i+1) // past ','
+	}
+	return elems, true
+}
+
+// plainString returns the value of raw, valid JSON, when it is a string
+// without escapes holding valid UTF-8: the bytes between its quotes.
+func plainString(raw []byte) (string, bool) {
+	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
+		return "", false
+	}
+	in := raw[1 : len(raw)-1]
+	for _, c := range in {
+		if c == '\\' || c == '"' {
+			return "", false
+		}
+	}
+	if !utf8.Valid(in) {
+		return "", false
+	}
+	return string(in), true
+}
+
+// plainInt returns the value of raw when it is a JSON integer of at most
+// 18 digits, which always fits an int64.
+func plainInt(raw []byte) (int64, bool) {
+	digits := raw
+	if len(digits) > 0 && digits[0] == '-' {
+		digits = digits[1:]
+	}
+	if len(digits) == 0 || len(digits) > 18 || (digits[0] == '0' && len(digits) > 1) {
+		return 0, false
+	}
+	var v int64
+	for _, c := range digits {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		v = v*10 + int64(c-'0')
+	}
+	if len(digits) < len(raw) {
+		v = -v
+	}
+	return v, true
 }
