@@ -28,6 +28,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.StringVar(&cfg.TLSCert, "tls-cert", cfg.TLSCert, "certificate file; default a self-signed one in DATA/tls (PARKD_TLS_CERT)")
 	fs.StringVar(&cfg.TLSKey, "tls-key", cfg.TLSKey, "key file (PARKD_TLS_KEY)")
 	fs.DurationVar(&cfg.HeartbeatInterval, "heartbeat-interval", cfg.HeartbeatInterval, "expected heartbeat interval; tokens expire after 3 (PARKD_HEARTBEAT_INTERVAL, default 30s)")
+	fs.DurationVar(&cfg.HeartbeatFlush, "heartbeat-flush", cfg.HeartbeatFlush, "how often answered heartbeats are written in a batch; negative writes each before answering (PARKD_HEARTBEAT_FLUSH, default 5s)")
 	fs.DurationVar(&cfg.Window, "timestamp-window", cfg.Window, "replay window around server time (PARKD_TIMESTAMP_WINDOW, default 10m)")
 	fs.IntVar(&cfg.MaxItems, "max-items", cfg.MaxItems, "most items in one request (PARKD_MAX_ITEMS, default 100)")
 	fs.Int64Var(&cfg.MaxBody, "max-body", cfg.MaxBody, "largest JSON body in bytes (PARKD_MAX_BODY, default 1048576)")

@@ -34,10 +34,14 @@ type Config struct {
 	Pictures string
 
 	HeartbeatInterval time.Duration // PARKD_HEARTBEAT_INTERVAL, default 30s
-	Window            time.Duration // PARKD_TIMESTAMP_WINDOW, default 10m
-	MaxItems          int           // PARKD_MAX_ITEMS, default 100
-	MaxBody           int64         // PARKD_MAX_BODY, default 1 MiB
-	StrictPictures    bool          // PARKD_STRICT_PICTURES: pictures under 100 KB get 1007
+	// HeartbeatFlush is how often answered heartbeats are written to the
+	// store in a batch (PARKD_HEARTBEAT_FLUSH, default 5s); negative
+	// writes each heartbeat before answering it (session/flush.go).
+	HeartbeatFlush time.Duration
+	Window         time.Duration // PARKD_TIMESTAMP_WINDOW, default 10m
+	MaxItems       int           // PARKD_MAX_ITEMS, default 100
+	MaxBody        int64         // PARKD_MAX_BODY, default 1 MiB
+	StrictPictures bool          // PARKD_STRICT_PICTURES: pictures under 100 KB get 1007
 	// Sync is the durability of commits: "full" (default: an answer with
 	// code 0 leaves only after the data is on disk) or "normal".
 	Sync     string // PARKD_SYNC
@@ -125,7 +129,7 @@ func (c *Config) FromEnv() error {
 	for _, d := range []struct {
 		dst  *time.Duration
 		name string
-	}{{&c.HeartbeatInterval, "PARKD_HEARTBEAT_INTERVAL"}, {&c.Window, "PARKD_TIMESTAMP_WINDOW"},
+	}{{&c.HeartbeatInterval, "PARKD_HEARTBEAT_INTERVAL"}, {&c.HeartbeatFlush, "PARKD_HEARTBEAT_FLUSH"}, {&c.Window, "PARKD_TIMESTAMP_WINDOW"},
 		{&c.Retention.SeriesAge, "PARKD_RETAIN_SERIES"}, {&c.Retention.HistoryAge, "PARKD_RETAIN_HISTORY"},
 		{&c.Retention.PictureAge, "PARKD_RETAIN_PICTURES"}, {&c.LeaseTTL, "PARKD_LEASE_TTL"},
 		{&c.ReadHeaderTimeout, "PARKD_READ_HEADER_TIMEOUT"}, {&c.ReadTimeout, "PARKD_READ_TIMEOUT"},

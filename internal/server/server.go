@@ -88,7 +88,8 @@ func New(cfg Config, now platform.Clock, log *slog.Logger) (*Server, error) {
 	}
 	s := &Server{Config: cfg, Store: store, Blobs: blobs, Log: log}
 	timed := s.observe(store, now)
-	s.Sessions = session.New(timed, now, session.Config{HeartbeatInterval: cfg.HeartbeatInterval}, log)
+	s.Sessions = session.New(timed, now, session.Config{HeartbeatInterval: cfg.HeartbeatInterval,
+		FlushInterval: cfg.HeartbeatFlush}, log)
 	s.Holder = lease.Holder()
 	s.Retention = &retention.Purger{Store: timed, Blobs: blobs, Cfg: cfg.Retention, Now: now, Log: log}
 	s.Reservations = reservation.New(timed, now, cfg.Reservation, cfg.DownlinkClient, log)
@@ -173,6 +174,12 @@ func (s *Server) Start() error {
 			s.Log.Error("serve", "err", err)
 		}
 	}()
+	// Every instance writes its own heartbeats.
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		s.Sessions.RunFlush(ctx)
+	}()
 	if !s.Config.NoBackground {
 		s.runUnderLease(ctx, "liveness", s.Sessions.Run)
 		s.runUnderLease(ctx, "reservations", s.Reservations.Run)
@@ -225,6 +232,9 @@ func (s *Server) Close() error {
 		s.cancel()
 	}
 	s.wg.Wait()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	errs = append(errs, s.Sessions.Flush(ctx))
+	cancel()
 	errs = append(errs, s.Store.Close())
 	return errors.Join(errs...)
 }

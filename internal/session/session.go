@@ -32,6 +32,11 @@ type Config struct {
 	// read again from the store (default 5 s), so that a token revoked by
 	// another process stops working promptly.
 	CacheFor time.Duration
+	// FlushInterval is how often the heartbeats answered since the last
+	// flush are written to the store, in one transaction (default 5 s;
+	// see flush.go). A negative value writes every heartbeat before it is
+	// answered.
+	FlushInterval time.Duration
 }
 
 func (c Config) withDefaults() Config {
@@ -53,6 +58,9 @@ func (c Config) withDefaults() Config {
 	if c.CacheFor <= 0 {
 		c.CacheFor = 5 * time.Second
 	}
+	if c.FlushInterval == 0 {
+		c.FlushInterval = DefaultFlushInterval
+	}
 	return c
 }
 
@@ -72,6 +80,7 @@ type Manager struct {
 	mu       sync.Mutex
 	tokens   map[string]cachedToken
 	verified map[string][32]byte // userID -> digest of (hash, password) known good
+	pending  map[string]beat     // token -> its latest heartbeat not yet written
 }
 
 type cachedToken struct {
@@ -87,6 +96,7 @@ func New(store platform.Store, now platform.Clock, cfg Config, log *slog.Logger)
 		store: store, now: now, cfg: cfg, log: log,
 		tokens:   map[string]cachedToken{},
 		verified: map[string][32]byte{},
+		pending:  map[string]beat{},
 	}
 }
 
@@ -224,7 +234,9 @@ func (m *Manager) reload(ctx context.Context, value string, now time.Time) (stri
 	case acct.Disabled:
 		m.forget(value)
 		return "", platform.Errorf(platform.KindUnauthorized, "account disabled")
-	case !m.live(tok.LastSeen, now):
+	}
+	tok.LastSeen = m.latest(value, tok.LastSeen)
+	if !m.live(tok.LastSeen, now) {
 		m.forget(value)
 		return "", platform.Errorf(platform.KindUnauthorized, "accessToken expired")
 	}
@@ -237,13 +249,19 @@ func (m *Manager) live(lastSeen, now time.Time) bool {
 }
 
 // Heartbeat refreshes a live token (clause 6.2 d) and returns the server
-// time to answer with.
+// time to answer with. The new last-seen time is kept in memory and
+// written with the others at the next flush (flush.go), unless
+// Config.FlushInterval is negative.
 func (m *Manager) Heartbeat(ctx context.Context, value string) (time.Time, error) {
 	userID, err := m.Authenticate(ctx, value)
 	if err != nil {
 		return time.Time{}, err
 	}
 	now := m.now()
+	if m.cfg.FlushInterval > 0 {
+		m.beat(value, userID, now)
+		return now, nil
+	}
 	err = m.store.Update(ctx, func(tx platform.Tx) error {
 		if err := lockAccount(tx, userID); err != nil {
 			return err
@@ -328,6 +346,11 @@ const sweepBatch = 500
 // accounts sweepBatch at a time, one transaction each, and drops the
 // tokens once all of them are recorded offline.
 func (m *Manager) Sweep(ctx context.Context) error {
+	// This instance's heartbeats first, so that their tokens count as
+	// seen.
+	if err := m.Flush(ctx); err != nil {
+		return err
+	}
 	now := m.now()
 	err := m.sweepAccounts(ctx, now)
 	if err == nil {

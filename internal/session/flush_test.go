@@ -1,0 +1,253 @@
+package session_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/parkd/parkd/internal/platform"
+	"github.com/parkd/parkd/internal/session"
+	"github.com/parkd/parkd/internal/sqlite"
+	"github.com/parkd/parkd/protocol"
+)
+
+// flushFixture is a store, a manager on a settable clock and a logged-in
+// account.
+type flushFixture struct {
+	store *sqlite.Store
+	m     *session.Manager
+	now   time.Time
+	token string
+}
+
+const flushUser, flushPassword = "flushvendor", "Flush@2024"
+
+func newFlushFixture(t *testing.T, cfg session.Config) *flushFixture {
+	t.Helper()
+	s, err := sqlite.Open(filepath.Join(t.TempDir(), "parkd.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	f := &flushFixture{store: s, now: time.Date(2025, 3, 1, 8, 0, 0, 0, time.UTC)}
+	f.m = session.New(s, func() time.Time { return f.now }, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	wire := protocol.NewLoginRequest(flushUser, flushPassword).Password
+	hash, err := session.HashPassword(wire)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = s.Update(context.Background(), func(tx platform.Tx) error {
+		return tx.PutAccount(platform.Account{UserID: flushUser, PasswordHash: hash, CreatedAt: f.now, StateSince: f.now})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.token, err = f.m.Login(context.Background(), flushUser, wire, "127.0.0.1"); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// stored returns the token's last-seen time and the account as stored.
+func (f *flushFixture) stored(t *testing.T) (time.Time, platform.Account) {
+	t.Helper()
+	var tok platform.Token
+	var a platform.Account
+	err := f.store.View(context.Background(), func(tx platform.Tx) error {
+		var err error
+		if tok, err = tx.Token(f.token); err != nil {
+			return err
+		}
+		a, err = tx.Account(flushUser)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok.LastSeen, a
+}
+
+func TestHeartbeatIsWrittenAtTheFlush(t *testing.T) {
+	f := newFlushFixture(t, session.Config{})
+	login := f.now
+	f.now = f.now.Add(30 * time.Second)
+	at, err := f.m.Heartbeat(context.Background(), f.token)
+	if err != nil || !at.Equal(f.now) {
+		t.Fatalf("Heartbeat = %v, %v; want %v", at, err, f.now)
+	}
+	if seen, _ := f.stored(t); !seen.Equal(login) {
+		t.Fatalf("before the flush the stored last-seen is %v, want the login's %v", seen, login)
+	}
+	if n := f.m.Pending(); n != 1 {
+		t.Fatalf("Pending = %d, want 1", n)
+	}
+	if err := f.m.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if seen, _ := f.stored(t); !seen.Equal(at) {
+		t.Fatalf("after the flush the stored last-seen is %v, want the heartbeat's %v", seen, at)
+	}
+	if n := f.m.Pending(); n != 0 {
+		t.Fatalf("Pending after the flush = %d, want 0", n)
+	}
+}
+
+func TestFlushRecordsAnOfflineAccountOnlineAtItsHeartbeat(t *testing.T) {
+	f := newFlushFixture(t, session.Config{})
+	f.now = f.now.Add(30 * time.Second)
+	off := f.now.Add(-time.Second)
+	err := f.store.Update(context.Background(), func(tx platform.Tx) error {
+		return tx.SetAccountState(platform.LivenessEvent{UserID: flushUser, Online: false, At: off, Cause: "test"})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	at, err := f.m.Heartbeat(context.Background(), f.token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.now = f.now.Add(3 * time.Second) // the flush comes later
+	if err := f.m.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	_, a := f.stored(t)
+	if !a.Online || !a.StateSince.Equal(at) {
+		t.Fatalf("account online %v since %v, want online since the heartbeat %v", a.Online, a.StateSince, at)
+	}
+}
+
+func TestFlushDropsARevokedToken(t *testing.T) {
+	f := newFlushFixture(t, session.Config{})
+	f.now = f.now.Add(30 * time.Second)
+	if _, err := f.m.Heartbeat(context.Background(), f.token); err != nil {
+		t.Fatal(err)
+	}
+	err := f.store.Update(context.Background(), func(tx platform.Tx) error {
+		_, err := tx.DeleteTokensBefore(f.now.Add(time.Hour))
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.m.Flush(context.Background()); err != nil {
+		t.Fatalf("Flush with a deleted token: %v", err)
+	}
+	if n := f.m.Pending(); n != 0 {
+		t.Fatalf("Pending = %d, want the deleted token dropped", n)
+	}
+}
+
+func TestFailedFlushKeepsTheHeartbeats(t *testing.T) {
+	f := newFlushFixture(t, session.Config{})
+	f.now = f.now.Add(30 * time.Second)
+	if _, err := f.m.Heartbeat(context.Background(), f.token); err != nil {
+		t.Fatal(err)
+	}
+	f.store.Close()
+	if err := f.m.Flush(context.Background()); err == nil {
+		t.Fatal("Flush on a closed store succeeded")
+	}
+	if n := f.m.Pending(); n != 1 {
+		t.Fatalf("Pending after a failed flush = %d, want the heartbeat kept", n)
+	}
+}
+
+func TestNegativeFlushIntervalWritesEachHeartbeat(t *testing.T) {
+	f := newFlushFixture(t, session.Config{FlushInterval: -1})
+	f.now = f.now.Add(30 * time.Second)
+	at, err := f.m.Heartbeat(context.Background(), f.token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if seen, _ := f.stored(t); !seen.Equal(at) {
+		t.Fatalf("stored last-seen %v, want the heartbeat's %v at once", seen, at)
+	}
+	if n := f.m.Pending(); n != 0 {
+		t.Fatalf("Pending = %d, want 0", n)
+	}
+}
+
+// TestSweepCountsPendingHeartbeats: a token kept alive by heartbeats not
+// yet flushed must not be swept offline.
+func TestSweepCountsPendingHeartbeats(t *testing.T) {
+	f := newFlushFixture(t, session.Config{})
+	ttl := f.m.Config().TTL()
+	for range 4 {
+		f.now = f.now.Add(30 * time.Second)
+		if _, err := f.m.Heartbeat(context.Background(), f.token); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.now = f.now.Add(ttl - time.Second) // 2 min past the login: stale but for the heartbeats
+	if err := f.m.Sweep(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if _, a := f.stored(t); !a.Online {
+		t.Fatal("the sweep recorded a heartbeating account offline")
+	}
+	if _, err := f.m.Heartbeat(context.Background(), f.token); err != nil {
+		t.Fatalf("heartbeat after the sweep: %v", err)
+	}
+}
+
+// TestFlushManyTokens flushes more tokens than one transaction takes.
+func TestFlushManyTokens(t *testing.T) {
+	f := newFlushFixture(t, session.Config{})
+	const n = 1207
+	tokens := make([]string, n)
+	err := f.store.Update(context.Background(), func(tx platform.Tx) error {
+		for i := range tokens {
+			user := fmt.Sprintf("u%04d", i/3) // three tokens an account
+			if i%3 == 0 {
+				if err := tx.PutAccount(platform.Account{UserID: user, CreatedAt: f.now, StateSince: f.now}); err != nil {
+					return err
+				}
+			}
+			tokens[i] = fmt.Sprintf("t%05d", i)
+			if err := tx.PutToken(platform.Token{Value: tokens[i], UserID: user, IssuedAt: f.now, LastSeen: f.now}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.now = f.now.Add(30 * time.Second)
+	for _, tok := range tokens {
+		if _, err := f.m.Heartbeat(context.Background(), tok); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.m.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	err = f.store.View(context.Background(), func(tx platform.Tx) error {
+		for i, v := range tokens {
+			tok, err := tx.Token(v)
+			if err != nil {
+				return err
+			}
+			if !tok.LastSeen.Equal(f.now) {
+				t.Errorf("token %d last seen %v, want %v", i, tok.LastSeen, f.now)
+			}
+			if i%3 == 0 {
+				a, err := tx.Account(tok.UserID)
+				if err != nil {
+					return err
+				}
+				if !a.Online || !a.StateSince.Equal(f.now) {
+					t.Errorf("%s online %v since %v, want online since %v", a.UserID, a.Online, a.StateSince, f.now)
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
