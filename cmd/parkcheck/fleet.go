@@ -61,6 +61,8 @@ func fleetTest(ctx context.Context, args []string, stdout, stderr io.Writer) (in
 	fmt.Fprintf(stdout, "heartbeats: %d at %.1f/s over %.1fs, %d errors, %d re-logins, p50 %.1f ms p99 %.1f ms max %.1f ms\n",
 		rep.Heartbeats, rep.HeartbeatRate, rep.HeartbeatSec, rep.HeartbeatErrors, rep.Relogins,
 		rep.HeartbeatLatency.P50, rep.HeartbeatLatency.P99, rep.HeartbeatLatency.Max)
+	fmt.Fprintf(stdout, "after the last login: %d heartbeats, p50 %.1f ms p90 %.1f ms p99 %.1f ms max %.1f ms\n",
+		rep.SteadyLatency.Count, rep.SteadyLatency.P50, rep.SteadyLatency.P90, rep.SteadyLatency.P99, rep.SteadyLatency.Max)
 	if rep.FirstError != "" {
 		fmt.Fprintln(stdout, "first error:", rep.FirstError)
 	}

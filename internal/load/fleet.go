@@ -52,6 +52,9 @@ type FleetReport struct {
 	Relogins         int64   `json:"relogins"`
 	HeartbeatRate    float64 `json:"heartbeatRate"`
 	HeartbeatLatency Latency `json:"heartbeatLatencyMs"`
+	// SteadyLatency is HeartbeatLatency of the heartbeats due after the
+	// last login: the steady state, without the logins' competition.
+	SteadyLatency Latency `json:"steadyHeartbeatLatencyMs"`
 	HeartbeatSec     float64 `json:"heartbeatSec"`
 	FirstError       string  `json:"firstError,omitempty"`
 }
@@ -67,7 +70,10 @@ type fleet struct {
 	slots   map[int64][]int // tick number -> lots due then
 	loginL  []time.Duration
 	beatL   []time.Duration
+	steadyL []time.Duration // of beats due after loggedAt
 	firstEr string
+	// loggedAt is when the last login ended (Unix ns), 0 before.
+	loggedAt atomic.Int64
 
 	loggedIn, loginErr, beats, beatErr, relogins atomic.Int64
 }
@@ -107,6 +113,7 @@ func RunFleet(ctx context.Context, cfg FleetConfig) (*FleetReport, error) {
 	}
 	f.loginAll(ctx, start)
 	loggedAt := time.Now()
+	f.loggedAt.Store(loggedAt.UnixNano())
 	select {
 	case <-ctx.Done():
 	case <-time.After(cfg.Duration):
@@ -120,7 +127,7 @@ func RunFleet(ctx context.Context, cfg FleetConfig) (*FleetReport, error) {
 	rep := &FleetReport{Accounts: cfg.Accounts, LoggedIn: f.loggedIn.Load(), LoginErrors: f.loginErr.Load(),
 		LoginSec: round(loggedAt.Sub(start).Seconds(), 1), LoginLatency: Summarize(f.loginL),
 		Heartbeats: f.beats.Load(), HeartbeatErrors: f.beatErr.Load(), Relogins: f.relogins.Load(),
-		HeartbeatLatency: Summarize(f.beatL), HeartbeatSec: round(end.Sub(start).Seconds(), 1),
+		HeartbeatLatency: Summarize(f.beatL), SteadyLatency: Summarize(f.steadyL), HeartbeatSec: round(end.Sub(start).Seconds(), 1),
 		FirstError: f.firstEr}
 	if secs := end.Sub(start).Seconds(); secs > 0 {
 		rep.HeartbeatRate = round(float64(rep.Heartbeats)/secs, 1)
@@ -225,8 +232,12 @@ func (f *fleet) beat(ctx context.Context, i int, due time.Time) {
 		return
 	}
 	f.beats.Add(1)
+	took := time.Since(due)
 	f.mu.Lock()
-	f.beatL = append(f.beatL, time.Since(due))
+	f.beatL = append(f.beatL, took)
+	if at := f.loggedAt.Load(); at != 0 && due.UnixNano() >= at {
+		f.steadyL = append(f.steadyL, took)
+	}
 	f.mu.Unlock()
 	if err == nil {
 		err = ans.ok()

@@ -44,6 +44,10 @@ func TestFleetLogsInAndHeartbeats(t *testing.T) {
 	if rep.Heartbeats < 3*n {
 		t.Errorf("%d heartbeats, want at least %d", rep.Heartbeats, 3*n)
 	}
+	// Those due after the last login run for 1 s, at least 4 intervals.
+	if c := rep.SteadyLatency.Count; c < 3*n || int64(c) > rep.Heartbeats {
+		t.Errorf("%d heartbeats after the last login of %d, want at least %d", c, rep.Heartbeats, 3*n)
+	}
 	err = ts.Store.View(context.Background(), func(tx platform.Tx) error {
 		for i := range n {
 			a, err := tx.Account("lot" + strconv.Itoa(i))
