@@ -55,8 +55,8 @@ type FleetReport struct {
 	// SteadyLatency is HeartbeatLatency of the heartbeats due after the
 	// last login: the steady state, without the logins' competition.
 	SteadyLatency Latency `json:"steadyHeartbeatLatencyMs"`
-	HeartbeatSec     float64 `json:"heartbeatSec"`
-	FirstError       string  `json:"firstError,omitempty"`
+	HeartbeatSec  float64 `json:"heartbeatSec"`
+	FirstError    string  `json:"firstError,omitempty"`
 }
 
 // fleet is a running fleet.

@@ -17,6 +17,9 @@ type Gauges struct {
 	ParksOnline    int // parkd_parks_online
 	AccountsOnline int // parkd_accounts_online
 	DispatchQueue  int // parkd_dispatch_queue_depth
+	// PendingBeats are heartbeats answered but not yet written
+	// (parkd_heartbeats_pending; see session/flush.go).
+	PendingBeats int
 }
 
 // GaugeSource computes the Gauges.
@@ -38,7 +41,7 @@ type gaugeCollector struct {
 	last Gauges
 	at   time.Time
 
-	liveTokens, parksOnline, accountsOnline, dispatchQueue *prometheus.Desc
+	liveTokens, parksOnline, accountsOnline, dispatchQueue, pendingBeats *prometheus.Desc
 }
 
 // AddGauges registers the store-derived gauges, computed by source at
@@ -60,6 +63,7 @@ func (m *Metrics) AddGauges(source GaugeSource, every time.Duration, now platfor
 		parksOnline:    prometheus.NewDesc("parkd_parks_online", "Parks whose account is online.", nil, nil),
 		accountsOnline: prometheus.NewDesc("parkd_accounts_online", "Accounts online (a live token).", nil, nil),
 		dispatchQueue:  prometheus.NewDesc("parkd_dispatch_queue_depth", "Downlink sends waiting in the durable queue.", nil, nil),
+		pendingBeats:   prometheus.NewDesc("parkd_heartbeats_pending", "Heartbeats answered by this instance and not yet written to the store.", nil, nil),
 	})
 }
 
@@ -69,6 +73,7 @@ func (g *gaugeCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- g.parksOnline
 	ch <- g.accountsOnline
 	ch <- g.dispatchQueue
+	ch <- g.pendingBeats
 }
 
 // Collect implements prometheus.Collector.
@@ -77,7 +82,8 @@ func (g *gaugeCollector) Collect(ch chan<- prometheus.Metric) {
 	for _, x := range []struct {
 		d *prometheus.Desc
 		n int
-	}{{g.liveTokens, v.LiveTokens}, {g.parksOnline, v.ParksOnline}, {g.accountsOnline, v.AccountsOnline}, {g.dispatchQueue, v.DispatchQueue}} {
+	}{{g.liveTokens, v.LiveTokens}, {g.parksOnline, v.ParksOnline}, {g.accountsOnline, v.AccountsOnline}, {g.dispatchQueue, v.DispatchQueue},
+		{g.pendingBeats, v.PendingBeats}} {
 		ch <- prometheus.MustNewConstMetric(x.d, prometheus.GaugeValue, float64(x.n))
 	}
 }

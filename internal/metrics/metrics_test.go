@@ -78,7 +78,7 @@ func TestGaugesAreSampledAtMostOncePerInterval(t *testing.T) {
 		if fail {
 			return Gauges{}, errors.New("store down")
 		}
-		return Gauges{LiveTokens: calls, ParksOnline: 2, AccountsOnline: 3, DispatchQueue: 4}, nil
+		return Gauges{LiveTokens: calls, ParksOnline: 2, AccountsOnline: 3, DispatchQueue: 4, PendingBeats: 5}, nil
 	}, 5*time.Second, clock, slog.New(slog.DiscardHandler))
 	gather := func() string {
 		rec := httptest.NewRecorder()
@@ -94,7 +94,8 @@ func TestGaugesAreSampledAtMostOncePerInterval(t *testing.T) {
 		t.Fatalf("%d samples for 3 scrapes within the interval, want 1", calls)
 	}
 	now = now.Add(5 * time.Second)
-	if text := gather(); !strings.Contains(text, "parkd_live_tokens 2\n") || !strings.Contains(text, "parkd_dispatch_queue_depth 4\n") {
+	if text := gather(); !strings.Contains(text, "parkd_live_tokens 2\n") || !strings.Contains(text, "parkd_dispatch_queue_depth 4\n") ||
+		!strings.Contains(text, "parkd_heartbeats_pending 5\n") {
 		t.Fatalf("second sample not served:\n%s", text)
 	}
 	fail = true

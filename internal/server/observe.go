@@ -21,10 +21,11 @@ func (s *Server) observe(store platform.Store, now platform.Clock) platform.Stor
 	return s.Metrics.Store(store)
 }
 
-// sampleGauges counts the live tokens this instance knows, the accounts
+// sampleGauges counts the live tokens this instance knows, its heartbeats
+// not yet written, the accounts
 // online, their parks and the downlink queue, in one read transaction.
 func (s *Server) sampleGauges(ctx context.Context) (metrics.Gauges, error) {
-	g := metrics.Gauges{LiveTokens: s.Sessions.LiveTokens()}
+	g := metrics.Gauges{LiveTokens: s.Sessions.LiveTokens(), PendingBeats: s.Sessions.Pending()}
 	err := s.Store.View(ctx, func(tx platform.Tx) error {
 		accts, err := tx.Accounts()
 		if err != nil {
