@@ -37,6 +37,9 @@ type Tx interface {
 	Account(userID string) (Account, error)
 	PutAccount(a Account) error // insert or replace by UserID
 	Accounts() ([]Account, error)
+	// DisabledAccounts returns the user ids of the disabled accounts, in
+	// order: the cheap check that keeps a cached token honest.
+	DisabledAccounts() ([]string, error)
 	// SetAccountState records a change of online state: it updates the
 	// account's Online/StateSince and appends e to the history.
 	SetAccountState(e LivenessEvent) error

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -249,5 +250,84 @@ func TestFlushManyTokens(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// countingStore counts the read transactions made through it.
+type countingStore struct {
+	platform.Store
+	views atomic.Int64
+}
+
+func (s *countingStore) View(ctx context.Context, fn func(tx platform.Tx) error) error {
+	s.views.Add(1)
+	return s.Store.View(ctx, fn)
+}
+
+// TestCachedTokensShareOneCheck: once their cached copies are older than
+// CacheFor, many live tokens are checked with one read of the disabled
+// accounts, not a read each; a disabled account's token is then refused.
+func TestCachedTokensShareOneCheck(t *testing.T) {
+	f := newFlushFixture(t, session.Config{})
+	cs := &countingStore{Store: f.store}
+	m := session.New(cs, func() time.Time { return f.now }, session.Config{}, slog.New(slog.DiscardHandler))
+	const n = 50
+	tokens := make([]string, n)
+	err := f.store.Update(context.Background(), func(tx platform.Tx) error {
+		for i := range tokens {
+			user := fmt.Sprintf("c%03d", i)
+			if err := tx.PutAccount(platform.Account{UserID: user, CreatedAt: f.now, StateSince: f.now}); err != nil {
+				return err
+			}
+			tokens[i] = fmt.Sprintf("ct%03d", i)
+			if err := tx.PutToken(platform.Token{Value: tokens[i], UserID: user, IssuedAt: f.now, LastSeen: f.now}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	beatAll := func() {
+		t.Helper()
+		for _, tok := range tokens {
+			if _, err := m.Heartbeat(context.Background(), tok); err != nil {
+				t.Fatalf("heartbeat %s: %v", tok, err)
+			}
+		}
+	}
+	beatAll() // unknown to this instance: one read each
+	if got := cs.views.Load(); got != n {
+		t.Fatalf("%d reads for %d unknown tokens, want %d", got, n, n)
+	}
+	for round := 1; round <= 3; round++ {
+		f.now = f.now.Add(10 * time.Second)
+		before := cs.views.Load()
+		beatAll()
+		if got := cs.views.Load() - before; got != 1 {
+			t.Fatalf("round %d: %d reads for %d cached tokens, want 1", round, got, n)
+		}
+	}
+	err = f.store.Update(context.Background(), func(tx platform.Tx) error {
+		a, err := tx.Account("c007")
+		if err != nil {
+			return err
+		}
+		a.Disabled = true
+		return tx.PutAccount(a)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Heartbeat(context.Background(), tokens[7]); err != nil {
+		t.Fatalf("within CacheFor of its check the token still works: %v", err)
+	}
+	f.now = f.now.Add(5 * time.Second)
+	if _, err := m.Heartbeat(context.Background(), tokens[7]); platform.KindOf(err) != platform.KindUnauthorized {
+		t.Fatalf("heartbeat of a disabled account's token: %v, want unauthorized", err)
+	}
+	if _, err := m.Heartbeat(context.Background(), tokens[8]); err != nil {
+		t.Fatalf("another account's token: %v", err)
 	}
 }

@@ -28,9 +28,10 @@ type Config struct {
 	LockoutFailures int
 	LockoutWindow   time.Duration
 	LockoutDuration time.Duration
-	// CacheFor bounds how long a token is trusted from memory before it is
-	// read again from the store (default 5 s), so that a token revoked by
-	// another process stops working promptly.
+	// CacheFor bounds how long a token is trusted from memory before its
+	// account is checked again against the store's disabled accounts
+	// (default 5 s), so that a token revoked by another process stops
+	// working promptly.
 	CacheFor time.Duration
 	// FlushInterval is how often the heartbeats answered since the last
 	// flush are written to the store, in one transaction (default 5 s;
@@ -81,6 +82,10 @@ type Manager struct {
 	tokens   map[string]cachedToken
 	verified map[string][32]byte // userID -> digest of (hash, password) known good
 	pending  map[string]beat     // token -> its latest heartbeat not yet written
+
+	disMu    sync.Mutex
+	disabled map[string]bool // the disabled accounts, as read at disAt
+	disAt    time.Time
 }
 
 type cachedToken struct {
@@ -198,15 +203,62 @@ func (m *Manager) forget(value string) {
 
 // Authenticate returns the account of a live token, or a KindUnauthorized
 // error when the token is unknown, expired or its account disabled.
+//
+// A token this instance knows is trusted from memory for CacheFor; after
+// that it is checked against the list of disabled accounts, which is read
+// at most once per CacheFor for all tokens (isDisabled), so that a lot
+// that only heartbeats every 30 s costs no read of its own. Only a token
+// not in memory, or no longer live by its cached last-seen time, is read
+// from the store (reload).
 func (m *Manager) Authenticate(ctx context.Context, value string) (string, error) {
 	now := m.now()
 	m.mu.Lock()
 	c, ok := m.tokens[value]
 	m.mu.Unlock()
-	if ok && now.Sub(c.loadedAt) < m.cfg.CacheFor && m.live(c.lastSeen, now) {
-		return c.userID, nil
+	if ok && m.live(c.lastSeen, now) {
+		if now.Sub(c.loadedAt) < m.cfg.CacheFor {
+			return c.userID, nil
+		}
+		if off, err := m.isDisabled(ctx, c.userID, now); err == nil && !off {
+			m.revalidated(value, now)
+			return c.userID, nil
+		}
 	}
 	return m.reload(ctx, value, now)
+}
+
+// isDisabled reports whether userID is disabled, by the list of disabled
+// accounts read again once it is CacheFor old.
+func (m *Manager) isDisabled(ctx context.Context, userID string, now time.Time) (bool, error) {
+	m.disMu.Lock()
+	defer m.disMu.Unlock()
+	if m.disabled == nil || now.Sub(m.disAt) >= m.cfg.CacheFor || now.Before(m.disAt) {
+		var ids []string
+		err := m.store.View(ctx, func(tx platform.Tx) error {
+			var err error
+			ids, err = tx.DisabledAccounts()
+			return err
+		})
+		if err != nil {
+			return false, err
+		}
+		m.disabled = make(map[string]bool, len(ids))
+		for _, id := range ids {
+			m.disabled[id] = true
+		}
+		m.disAt = now
+	}
+	return m.disabled[userID], nil
+}
+
+// revalidated marks the cached token value as checked at now.
+func (m *Manager) revalidated(value string, now time.Time) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if c, ok := m.tokens[value]; ok {
+		c.loadedAt = now
+		m.tokens[value] = c
+	}
 }
 
 // reload reads a token and its account from the store (another process

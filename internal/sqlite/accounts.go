@@ -41,6 +41,16 @@ func (t *tx) Accounts() ([]platform.Account, error) {
 	return getAll(t, scanAccount, "SELECT "+accountCols+" FROM accounts ORDER BY user_id")
 }
 
+// DisabledAccounts returns the user ids of the disabled accounts, in
+// order.
+func (t *tx) DisabledAccounts() ([]string, error) {
+	return getAll(t, func(s scanner) (string, error) {
+		var id string
+		err := s.Scan(&id)
+		return id, err
+	}, "SELECT user_id FROM accounts WHERE disabled ORDER BY user_id")
+}
+
 // SetAccountState sets the account's Online and StateSince from e and
 // appends e to its history; ErrNotFound when the account does not exist.
 func (t *tx) SetAccountState(e platform.LivenessEvent) error {

@@ -11,6 +11,7 @@ func accountCases() []testCase {
 	return []testCase{
 		{"account round trip and replace by user id", testAccountReplace},
 		{"Accounts lists every account by user id", testAccountsOrder},
+		{"DisabledAccounts lists the disabled accounts by user id", testDisabledAccounts},
 		{"an account's data key and encryption requirement round-trip", testAccountDataKey},
 		{"every getter reports not found", testNotFound},
 		{"SetAccountState updates the account and appends to its history", testSetAccountState},
@@ -241,4 +242,33 @@ func testDeleteTokens(t *testing.T, s platform.Store) {
 			notFound(t, "deleted token "+value, err)
 		}
 	}
+}
+
+func testDisabledAccounts(t *testing.T, s platform.Store) {
+	disabled := func() []string {
+		return get(t, s, func(tx platform.Tx) ([]string, error) { return tx.DisabledAccounts() })
+	}
+	if got := disabled(); len(got) != 0 {
+		t.Errorf("DisabledAccounts with no accounts = %q, want none", got)
+	}
+	update(t, s, func(tx platform.Tx) error {
+		for i, id := range []string{u2, u1, "u3"} {
+			a := newAccount(id)
+			a.Disabled = i != 1
+			if err := tx.PutAccount(a); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	same(t, "DisabledAccounts", disabled(), []string{u2, "u3"})
+	update(t, s, func(tx platform.Tx) error {
+		a, err := tx.Account(u2)
+		if err != nil {
+			return err
+		}
+		a.Disabled = false
+		return tx.PutAccount(a)
+	})
+	same(t, "DisabledAccounts after enabling "+u2, disabled(), []string{"u3"})
 }
