@@ -161,7 +161,10 @@ func (s *Server) Start() error {
 			ln.Close()
 			return fmt.Errorf("tls: %w", err)
 		}
-		s.http.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		// "h2" first: clients that speak HTTP/2 multiplex their requests
+		// on one connection; the others get HTTP/1.1.
+		s.http.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12,
+			NextProtos: []string{"h2", "http/1.1"}}
 		ln = tls.NewListener(ln, s.http.TLSConfig)
 	}
 	s.ln = ln
