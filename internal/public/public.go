@@ -171,7 +171,7 @@ func (s *Service) Refresh(ctx context.Context) error {
 // installs a snapshot of the merged data. The caller holds buildMu.
 func (s *Service) refreshLocked(ctx context.Context, full bool) error {
 	start := s.Now()
-	if full || s.data == nil {
+	if full || s.data == nil || s.data.crowded {
 		d, err := Load(ctx, s.Store)
 		if err != nil {
 			return err
@@ -183,6 +183,7 @@ func (s *Service) refreshLocked(ctx context.Context, full bool) error {
 			return err
 		}
 		s.data.merge(d)
+		s.data.crowded = len(d.Parks) >= crowdedMin && 2*len(d.Parks) > len(s.data.parks)
 	}
 	s.data.read = start
 	s.install(s.data.Data())
@@ -323,9 +324,19 @@ func LoadChanges(ctx context.Context, store platform.Store, since time.Time) (Da
 	return d, err
 }
 
+// crowdedMin is the number of changed parks from which an incremental
+// read that returned most of the parks is followed by a full one: when
+// most parks changed within the overlap (a vendor registering thousands
+// at once), scanning the table beats looking each up by its UpdatedAt.
+const crowdedMin = 1000
+
 // merged is the data of the snapshot as the refreshes read it: the last
 // full read with the changes read since merged in.
 type merged struct {
+	// crowded is set when the last incremental read returned most of
+	// the parks: the next refresh reads everything.
+	crowded bool
+
 	accounts  []platform.Account
 	parks     map[string]platform.Park    // by IsvParkID
 	vacancies map[string]platform.Vacancy // by IsvParkID

@@ -2,6 +2,7 @@ package public
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"path/filepath"
@@ -334,4 +335,38 @@ func TestBuildReusesUnchangedParks(t *testing.T) {
 	if w := string(listBody(s5.parks).bytes); !strings.Contains(w, `"name":"A2"`) || !strings.Contains(w, `"freeSpaces":6`) {
 		t.Errorf("list after the changes: %s", w)
 	}
+}
+
+// TestMassRegistrationFallsBackToFullReads: while most parks changed
+// within the overlap, a refresh reads the whole table, not each changed
+// park by its index; once the changes are behind the watermark the
+// refreshes are incremental again.
+func TestMassRegistrationFallsBackToFullReads(t *testing.T) {
+	a := newParkAt(id32("a", 0), "A", "440304", baseLng, baseLat)
+	f := newRefreshFixture(t, a)
+	f.tick(0)
+	get(f.h, "/api/v1/public/city") // keep the API in use
+	many := make([]platform.Park, crowdedMin+10)
+	for i := range many {
+		many[i] = newParkAt(fmt.Sprintf("m%031d", i), fmt.Sprintf("M%d", i), "440304", baseLng, baseLat)
+		many[i].UpdatedAt = testTime.Add(time.Second)
+	}
+	f.putParks(many...)
+	f.tick(DefaultRefresh) // incremental: it finds them all
+	f.wantReads("the turn after the registration", 1, 1)
+	f.tick(DefaultRefresh) // most parks changed: a full read
+	f.wantReads("the next turn", 2, 1)
+	if got := len(f.district()); got != len(many)+1 {
+		t.Fatalf("%d parks served, want %d", got, len(many)+1)
+	}
+	// Past the overlap (vacancy reports moving the watermark on) the
+	// registrations no longer come back: incremental.
+	for f.clock.Sub(testTime) < Overlap+3*DefaultRefresh {
+		f.putVacancy(a.IsvParkID, 1, f.clock)
+		f.tick(DefaultRefresh)
+		get(f.h, "/api/v1/public/city")
+	}
+	full, incr, _ := f.store.counts()
+	f.tick(DefaultRefresh)
+	f.wantReads("a turn well past the registration", full, incr+1)
 }
