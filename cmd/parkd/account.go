@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
@@ -25,7 +26,7 @@ func account(ctx context.Context, verb string, args []string, stdout io.Writer) 
 	password := fs.String("password", "", "plaintext password; only a hash of its SM3 digest is kept")
 	callback := fs.String("callback", "", "base URL of the parking system's downlink receiver")
 	callbackToken := fs.String("callback-token", "", "token sent in the authorization header of downlink calls")
-	role := fs.String("role", platform.RolePLMS, "add: plms (a parking system) or offpeak (a third-party off-peak platform, docs/offpeak.md)")
+	role := fs.String("role", platform.RolePLMS, "add, set-role: plms (a parking system) or offpeak (a third-party off-peak platform, docs/offpeak.md)")
 	var k keyFlags
 	fs.StringVar(&k.hex, "key", "", "set-key: the data key, 32 hex digits (16 bytes, SM4)")
 	fs.BoolVar(&k.generate, "generate", false, "set-key: generate a random data key and print it once")
@@ -54,6 +55,15 @@ func account(ctx context.Context, verb string, args []string, stdout io.Writer) 
 		return listAccounts(ctx, store, stdout)
 	case "disable":
 		return disableAccount(ctx, store, *userID, stdout)
+	case "enable":
+		return enableAccount(ctx, store, *userID, stdout)
+	case "set-role":
+		roleSet := false
+		fs.Visit(func(f *flag.Flag) { roleSet = roleSet || f.Name == "role" })
+		if !roleSet {
+			return fmt.Errorf("set-role: --role is required (%s or %s)", platform.RolePLMS, platform.RoleOffPeak)
+		}
+		return setRole(ctx, store, *userID, *role, stdout)
 	case "set-key":
 		return setKey(ctx, store, *userID, k, stdout)
 	}
@@ -171,6 +181,46 @@ func listAccounts(ctx context.Context, store platform.Store, stdout io.Writer) e
 			a.CreatedAt.In(protocol.CST).Format(protocol.DateTimeLayout))
 	}
 	return tw.Flush()
+}
+
+// enableAccount lifts a disable: the account may log in again.
+func enableAccount(ctx context.Context, store platform.Store, userID string, stdout io.Writer) error {
+	if err := changeAccount(ctx, store, userID, func(a *platform.Account) { a.Disabled = false }); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "account %s enabled\n", userID)
+	return nil
+}
+
+// setRole changes what the account may call (platform.Role*): running
+// servers apply it within 5 s, the life of their cached settings.
+func setRole(ctx context.Context, store platform.Store, userID, role string, stdout io.Writer) error {
+	if !platform.ValidRole(role) {
+		return fmt.Errorf("--role must be %s or %s", platform.RolePLMS, platform.RoleOffPeak)
+	}
+	if err := changeAccount(ctx, store, userID, func(a *platform.Account) { a.Role = role }); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "account %s now has role %s\n", userID, role)
+	return nil
+}
+
+// changeAccount applies change to the stored account userID.
+func changeAccount(ctx context.Context, store platform.Store, userID string, change func(a *platform.Account)) error {
+	if userID == "" {
+		return fmt.Errorf("--user-id is required")
+	}
+	return store.Update(ctx, func(tx platform.Tx) error {
+		a, err := tx.Account(userID)
+		if platform.IsNotFound(err) {
+			return fmt.Errorf("no account %s", userID)
+		}
+		if err != nil {
+			return err
+		}
+		change(&a)
+		return tx.PutAccount(a)
+	})
 }
 
 func disableAccount(ctx context.Context, store platform.Store, userID string, stdout io.Writer) error {

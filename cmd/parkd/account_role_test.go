@@ -48,3 +48,52 @@ func TestAccountAddWithRole(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestAccountSetRoleAndEnable(t *testing.T) {
+	dir := t.TempDir()
+	cmd := func(args ...string) (string, error) {
+		var out bytes.Buffer
+		err := run(context.Background(), append([]string{"account"}, args...), &out, &out)
+		return out.String(), err
+	}
+	if _, err := cmd("add", "--data", dir, "--user-id", "lot1", "--password", "pw"); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"set-role", "--data", dir, "--user-id", "lot1"}, "--role is required"},
+		{[]string{"set-role", "--data", dir, "--user-id", "lot1", "--role", "admin"}, "--role must be plms or offpeak"},
+		{[]string{"set-role", "--data", dir, "--user-id", "nobody", "--role", "offpeak"}, "no account nobody"},
+		{[]string{"enable", "--data", dir}, "--user-id is required"},
+	} {
+		if _, err := cmd(c.args...); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: %v, want an error with %q", c.args, err, c.want)
+		}
+	}
+	if out, err := cmd("set-role", "--data", dir, "--user-id", "lot1", "--role", "offpeak"); err != nil || out != "account lot1 now has role offpeak\n" {
+		t.Fatalf("set-role: %q %v", out, err)
+	}
+	if _, err := cmd("disable", "--data", dir, "--user-id", "lot1"); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := cmd("enable", "--data", dir, "--user-id", "lot1"); err != nil || out != "account lot1 enabled\n" {
+		t.Fatalf("enable: %q %v", out, err)
+	}
+	store, err := sqlite.Open(filepath.Join(dir, "parkd.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	err = store.View(context.Background(), func(tx platform.Tx) error {
+		a, err := tx.Account("lot1")
+		if err == nil && (a.Role != platform.RoleOffPeak || a.Disabled) {
+			t.Errorf("stored role %q, disabled %v; want offpeak, enabled", a.Role, a.Disabled)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

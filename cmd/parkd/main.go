@@ -4,6 +4,8 @@
 //	parkd account add     --data DIR --user-id ID --password PLAINTEXT [--callback URL --callback-token TOKEN]
 //	parkd account list    --data DIR
 //	parkd account disable --data DIR --user-id ID
+//	parkd account enable  --data DIR --user-id ID
+//	parkd account set-role --data DIR --user-id ID --role plms|offpeak
 //	parkd account set-key --data DIR --user-id ID [--key HEX32 | --generate] [--require]
 //	parkd account set-key --data DIR --user-id ID --clear
 //	parkd migrate         [--data DIR | --db DSN]
@@ -41,6 +43,8 @@ const usage = `usage:
   parkd account add --data DIR --count N --prefix PREFIX --password PLAINTEXT [--bcrypt-cost 4]
   parkd account list --data DIR
   parkd account disable --data DIR --user-id ID
+  parkd account enable --data DIR --user-id ID
+  parkd account set-role --data DIR --user-id ID --role plms|offpeak
   parkd account set-key --data DIR --user-id ID [--key HEX32 | --generate] [--require]
   parkd account set-key --data DIR --user-id ID --clear
   parkd migrate [--data DIR | --db postgres://...]
