@@ -22,13 +22,14 @@ RATES=${RATES:-"0 2000 3000 4000 5000 6000 8000 10000"}
 OUT=${OUT:-/tmp/capacity}
 P99_MS=${P99_MS:-100}
 ADDR=${ADDR:-127.0.0.1:18201}
+LOG_LEVEL=${LOG_LEVEL:-info} # parkd --log-level: info logs a line per request (buffered)
 mkdir -p "$OUT"
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
 go build -o "$work/parkd" ./cmd/parkd
 go build -o "$work/parkcheck" ./cmd/parkcheck
 "$work/parkd" account add --data "$work/data" --user-id bench --password 'Parking@2024' >/dev/null
-"$work/parkd" serve --plain-http --sync full --data "$work/data" --addr "$ADDR" --log-level warn 2>"$OUT/parkd.log" &
+"$work/parkd" serve --plain-http --sync full --data "$work/data" --addr "$ADDR" --log-level "$LOG_LEVEL" 2>"$OUT/parkd.log" &
 pid=$!
 for _ in $(seq 1 100); do curl -sf "http://$ADDR/healthz" >/dev/null && break; sleep 0.1; done
 

@@ -21,6 +21,7 @@ DURATION=${DURATION:-5m}
 INTERVAL=${INTERVAL:-30s}
 OUT=${OUT:-/tmp/fleet}
 ADDR=${ADDR:-127.0.0.1:18301}
+LOG_LEVEL=${LOG_LEVEL:-info} # parkd --log-level: info logs a line per request (buffered)
 mkdir -p "$OUT"
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
@@ -29,7 +30,7 @@ go build -o "$work/parkcheck" ./cmd/parkcheck
 start=$(date +%s.%N)
 "$work/parkd" account add --data "$work/data" --count "$ACCOUNTS" --prefix lot --password 'Fleet@2024' --bcrypt-cost 4
 echo "provisioned $ACCOUNTS accounts in $(echo "$(date +%s.%N) - $start" | bc) s"
-"$work/parkd" serve --plain-http --sync full --data "$work/data" --addr "$ADDR" --log-level warn \
+"$work/parkd" serve --plain-http --sync full --data "$work/data" --addr "$ADDR" --log-level "$LOG_LEVEL" \
   --heartbeat-interval "$INTERVAL" 2>"$OUT/parkd.log" &
 pid=$!
 for _ in $(seq 1 100); do curl -sf "http://$ADDR/healthz" >/dev/null && break; sleep 0.1; done

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"strings"
 
+	"github.com/parkd/parkd/internal/logbuf"
 	"github.com/parkd/parkd/internal/server"
 )
 
@@ -52,7 +53,9 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	if cfg.Sync != "full" && cfg.Sync != "normal" {
 		return fmt.Errorf("--sync must be full or normal, not %q", cfg.Sync)
 	}
-	log, err := newLogger(stderr, cfg.LogLevel)
+	out := logbuf.New(stderr, 64<<10)
+	defer out.Close()
+	log, err := newLogger(out, cfg.LogLevel)
 	if err != nil {
 		return err
 	}
@@ -76,10 +79,14 @@ func orDefault(v, d string) string {
 	return v
 }
 
-func newLogger(w io.Writer, level string) (*slog.Logger, error) {
+// newLogger logs JSON lines at level and above to w, buffered: warnings
+// and errors are written at once, the per-request lines in batches
+// (internal/logbuf).
+func newLogger(w *logbuf.Writer, level string) (*slog.Logger, error) {
 	var l slog.Level
 	if err := l.UnmarshalText([]byte(strings.ToUpper(level))); err != nil {
 		return nil, fmt.Errorf("--log-level: %w", err)
 	}
-	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l})), nil
+	h := slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l})
+	return slog.New(logbuf.Handler(h, w, slog.LevelWarn)), nil
 }

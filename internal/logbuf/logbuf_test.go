@@ -1,0 +1,102 @@
+package logbuf
+
+import (
+	"bytes"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// syncBuffer is a bytes.Buffer safe for the flusher and the test.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestInfoIsBufferedAndWarningsAreWrittenAtOnce(t *testing.T) {
+	dst := &syncBuffer{}
+	w := New(dst, 64<<10)
+	log := slog.New(Handler(slog.NewJSONHandler(w, nil), w, slog.LevelWarn))
+	log.Info("request", "n", 1)
+	if got := dst.String(); got != "" {
+		t.Fatalf("an info line was written before the flush: %q", got)
+	}
+	log.Warn("trouble")
+	got := dst.String()
+	if !strings.Contains(got, `"msg":"request"`) || !strings.Contains(got, `"msg":"trouble"`) {
+		t.Fatalf("after a warning the buffer holds %q, want both lines", got)
+	}
+	log.With("k", "v").Error("grouped")
+	if !strings.Contains(dst.String(), `"k":"v"`) {
+		t.Fatalf("a derived logger's error was not written at once: %q", dst.String())
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestBackgroundFlushAndClose(t *testing.T) {
+	dst := &syncBuffer{}
+	w := New(dst, 64<<10)
+	if _, err := w.Write([]byte("one\n")); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for dst.String() != "one\n" {
+		if time.Now().After(deadline) {
+			t.Fatalf("not written within 5 s: %q", dst.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if _, err := w.Write([]byte("two\n")); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got := dst.String(); got != "one\ntwo\n" {
+		t.Fatalf("after Close: %q", got)
+	}
+}
+
+func TestConcurrentWritesKeepLinesWhole(t *testing.T) {
+	dst := &syncBuffer{}
+	w := New(dst, 256) // small: fills and writes through often
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 200 {
+				_, _ = w.Write([]byte(strings.Repeat(string(rune('a'+g)), 40) + "\n"))
+			}
+		}()
+	}
+	wg.Wait()
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(dst.String(), "\n"), "\n")
+	if len(lines) != 8*200 {
+		t.Fatalf("%d lines, want %d", len(lines), 8*200)
+	}
+	for _, l := range lines {
+		if len(l) != 40 || strings.Count(l, l[:1]) != 40 {
+			t.Fatalf("interleaved line %q", l)
+		}
+	}
+}
