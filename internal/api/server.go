@@ -5,7 +5,6 @@
 package api
 
 import (
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -113,7 +112,7 @@ func (s *Server) writeEnvelope(w http.ResponseWriter, status int, resp protocol.
 	if sw, ok := w.(*statusWriter); ok {
 		sw.code = int(resp.Code)
 	}
-	b, err := json.Marshal(resp)
+	b, err := resp.AppendJSON(make([]byte, 0, 96+len(resp.Message)+len(resp.Data)))
 	if err != nil {
 		b = []byte(`{"code":3,"message":"其他错误","timestamp":0,"data":[]}`)
 	}
