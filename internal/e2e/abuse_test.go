@@ -30,13 +30,19 @@ import (
 // shortTimeouts is a server config that cuts slow clients off quickly.
 var shortTimeouts = server.Config{ReadHeaderTimeout: 300 * time.Millisecond, ReadTimeout: 500 * time.Millisecond}
 
-// dialTLS opens a raw TLS connection to the test server.
+// dialTLS opens a raw TLS connection to the test server that speaks
+// HTTP/1.1 (the server also offers HTTP/2, which the client's transport
+// asks for once it has been used).
 func dialTLS(t *testing.T, srv *testserver.Server) *tls.Conn {
 	t.Helper()
-	tr := srv.Client.Transport.(*http.Transport)
-	conn, err := tls.Dial("tcp", strings.TrimPrefix(srv.URL, "https://"), tr.TLSClientConfig)
+	cfg := srv.Client.Transport.(*http.Transport).TLSClientConfig.Clone()
+	cfg.NextProtos = []string{"http/1.1"}
+	conn, err := tls.Dial("tcp", strings.TrimPrefix(srv.URL, "https://"), cfg)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if p := conn.ConnectionState().NegotiatedProtocol; p != "http/1.1" {
+		t.Fatalf("negotiated %q, want http/1.1", p)
 	}
 	t.Cleanup(func() { conn.Close() })
 	return conn
