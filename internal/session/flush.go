@@ -81,6 +81,10 @@ type pendingBeat struct {
 // are retried at the next flush; a token that no longer exists is
 // dropped.
 func (m *Manager) Flush(ctx context.Context) error {
+	// One flush at a time (the timer's, the sweep's, shutdown's): two
+	// side by side could write a token's older heartbeat last.
+	m.flushMu.Lock()
+	defer m.flushMu.Unlock()
 	m.mu.Lock()
 	batch := make([]pendingBeat, 0, len(m.pending))
 	for tok, b := range m.pending {

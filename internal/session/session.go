@@ -82,6 +82,7 @@ type Manager struct {
 	tokens   map[string]cachedToken
 	verified map[string][32]byte // userID -> digest of (hash, password) known good
 	pending  map[string]beat     // token -> its latest heartbeat not yet written
+	flushMu  sync.Mutex          // held by Flush
 
 	disMu    sync.Mutex
 	disabled map[string]bool // the disabled accounts, as read at disAt
