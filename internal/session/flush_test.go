@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -329,5 +330,64 @@ func TestCachedTokensShareOneCheck(t *testing.T) {
 	}
 	if _, err := m.Heartbeat(context.Background(), tokens[8]); err != nil {
 		t.Fatalf("another account's token: %v", err)
+	}
+}
+
+// TestHeartbeatsAndFlushesSideBySide: heartbeats arriving while flushes
+// run (the timer's and the sweep's) all end up written, the latest last.
+func TestHeartbeatsAndFlushesSideBySide(t *testing.T) {
+	f := newFlushFixture(t, session.Config{})
+	var mu sync.Mutex
+	clock := f.now
+	m := session.New(f.store, func() time.Time { mu.Lock(); defer mu.Unlock(); clock = clock.Add(time.Millisecond); return clock },
+		session.Config{}, slog.New(slog.DiscardHandler))
+	tok, err := m.Login(context.Background(), flushUser, protocol.NewLoginRequest(flushUser, flushPassword).Password, "127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	var last atomic.Int64
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 200 {
+				at, err := m.Heartbeat(context.Background(), tok)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				for {
+					cur := last.Load()
+					if at.UnixMilli() <= cur || last.CompareAndSwap(cur, at.UnixMilli()) {
+						break
+					}
+				}
+			}
+		}()
+	}
+	for range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 50 {
+				if err := m.Flush(context.Background()); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if err := m.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var stored platform.Token
+	err = f.store.View(context.Background(), func(tx platform.Tx) error {
+		var err error
+		stored, err = tx.Token(tok)
+		return err
+	})
+	if err != nil || stored.LastSeen.UnixMilli() != last.Load() {
+		t.Fatalf("stored last-seen %v (%v), want the latest heartbeat %v", stored.LastSeen, err, time.UnixMilli(last.Load()))
 	}
 }
