@@ -15,6 +15,7 @@ LOTS=${LOTS:-20000}
 DURATION=${DURATION:-30m}
 OUT=${OUT:-/tmp/soak}
 ADDR=${ADDR:-127.0.0.1:18401}
+LOG_LEVEL=${LOG_LEVEL:-info} # parkd --log-level: info logs a line per request (buffered)
 WARMUP_SAMPLES=${WARMUP_SAMPLES:-6}
 mkdir -p "$OUT"
 work=$(mktemp -d)
@@ -22,7 +23,7 @@ trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$wo
 go build -o "$work/parkd" ./cmd/parkd
 go build -o "$work/parkcheck" ./cmd/parkcheck
 "$work/parkd" account add --data "$work/data" --user-id soak --password 'Parking@2024' >/dev/null
-"$work/parkd" serve --plain-http --sync full --data "$work/data" --addr "$ADDR" --log-level warn 2>"$OUT/parkd.log" &
+"$work/parkd" serve --plain-http --sync full --data "$work/data" --addr "$ADDR" --log-level "$LOG_LEVEL" 2>"$OUT/parkd.log" &
 pid=$!
 for _ in $(seq 1 100); do curl -sf "http://$ADDR/healthz" >/dev/null && break; sleep 0.1; done
 
