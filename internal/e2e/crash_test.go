@@ -11,15 +11,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -52,9 +48,10 @@ func TestAcknowledgedRecordsSurviveSIGKILL(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), crashTestTimeout)
 	defer cancel()
 
-	bin := crashBuildParkd(ctx, t)
+	bin := buildParkd(t)
 	dataDir := t.TempDir()
-	crashRunParkd(ctx, t, bin, "account", "add", "--data", dataDir, "--user-id", crashUserID, "--password", crashPassword)
+	runParkd(ctx, t, bin, "account", "add", "--data", dataDir, "--user-id", crashUserID, "--password", crashPassword)
+	serve := parkdSpec{flags: serveFlags(dataDir), ready: 15 * time.Second}
 
 	client := &http.Client{
 		Timeout:   10 * time.Second,
@@ -65,7 +62,7 @@ func TestAcknowledgedRecordsSurviveSIGKILL(t *testing.T) {
 	l := &crashLedger{sent: map[string]string{}, acked: map[string]string{}}
 	var isvParkID string
 	for cycle := 1; cycle <= crashCycles; cycle++ {
-		p := crashStart(ctx, t, bin, dataDir)
+		p := startParkd(ctx, t, bin, serve)
 		token := crashLogin(ctx, t, client, p.url)
 		id := crashRegisterPark(ctx, t, client, p.url, token)
 		if isvParkID != "" && id != isvParkID {
@@ -84,7 +81,7 @@ func TestAcknowledgedRecordsSurviveSIGKILL(t *testing.T) {
 		// Restart on the same data folder: the server must come up on what
 		// the crash left, serve a login, and shut down cleanly. Then read
 		// the store it leaves behind.
-		p = crashStart(ctx, t, bin, dataDir)
+		p = startParkd(ctx, t, bin, serve)
 		crashLogin(ctx, t, client, p.url)
 		client.CloseIdleConnections()
 		p.stop(t)
@@ -128,187 +125,6 @@ func (l *crashLedger) ackedCount() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return len(l.acked)
-}
-
-// crashBuildParkd builds cmd/parkd into a temp dir and returns its path.
-// It is built without the race detector even under -race: an instrumented
-// parkd (and its bcrypt) is too slow for the test's time budget, and the
-// server's concurrency is raced by the in-process tests.
-func crashBuildParkd(ctx context.Context, t *testing.T) string {
-	t.Helper()
-	gobin, err := exec.LookPath("go")
-	if err != nil {
-		t.Skipf("no go command to build parkd: %v", err)
-	}
-	bin := filepath.Join(t.TempDir(), "parkd")
-	cmd := exec.CommandContext(ctx, gobin, "build", "-o", bin, "github.com/parkd/parkd/cmd/parkd")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build cmd/parkd: %v\n%s", err, out)
-	}
-	return bin
-}
-
-// crashEnv is the environment of parkd child processes: ours without any
-// PARKD_* variable, so that only the flags configure them.
-func crashEnv() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "PARKD_") {
-			env = append(env, kv)
-		}
-	}
-	return env
-}
-
-// crashRunParkd runs a short parkd command and fails the test if it fails.
-func crashRunParkd(ctx context.Context, t *testing.T, bin string, args ...string) {
-	t.Helper()
-	cmd := exec.CommandContext(ctx, bin, args...)
-	cmd.Env = crashEnv()
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("parkd %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-}
-
-// crashProc is a running `parkd serve`.
-type crashProc struct {
-	cmd     *exec.Cmd
-	url     string
-	logPath string
-	done    chan struct{} // closed when the process has been waited for
-	waitErr error         // set before done is closed
-}
-
-// crashFreeAddr returns a loopback address with a port that was free a
-// moment ago.
-func crashFreeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
-}
-
-// crashStart starts `parkd serve --plain-http` on dataDir and a free port
-// and waits until /healthz answers. If another process took the port in
-// the meantime, it tries again on another. The process is killed when the
-// test ends if it is still running.
-func crashStart(ctx context.Context, t *testing.T, bin, dataDir string) *crashProc {
-	t.Helper()
-	for attempt := 1; ; attempt++ {
-		p, err := crashTryStart(ctx, t, bin, dataDir)
-		if err == nil {
-			return p
-		}
-		if attempt == 3 || !strings.Contains(p.log(), "address already in use") {
-			t.Fatalf("%v\n%s", err, p.log())
-		}
-	}
-}
-
-// crashHealthClient polls /healthz.
-var crashHealthClient = &http.Client{Timeout: 2 * time.Second}
-
-// crashTryStart makes one attempt of crashStart. On error the returned
-// process has ended and its log can be read.
-func crashTryStart(ctx context.Context, t *testing.T, bin, dataDir string) (*crashProc, error) {
-	t.Helper()
-	addr := crashFreeAddr(t)
-	logFile, err := os.CreateTemp(t.TempDir(), "parkd-*.log")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer logFile.Close() // the child has its own descriptor
-	cmd := exec.Command(bin, "serve", "--addr", addr, "--data", dataDir, "--plain-http", "--log-level", "warn")
-	cmd.Env = crashEnv()
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("starting parkd: %v", err)
-	}
-	p := &crashProc{cmd: cmd, url: "http://" + addr, logPath: logFile.Name(), done: make(chan struct{})}
-	go func() {
-		p.waitErr = cmd.Wait()
-		close(p.done)
-	}()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		<-p.done
-	})
-
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, p.url+"/healthz", nil)
-		resp, err := crashHealthClient.Do(req)
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return p, nil
-			}
-		}
-		var failure error
-		select {
-		case <-p.done:
-			return p, fmt.Errorf("parkd exited before serving: %v", p.waitErr)
-		case <-ctx.Done():
-			failure = fmt.Errorf("parkd did not serve /healthz: %v", ctx.Err())
-		case <-time.After(20 * time.Millisecond):
-			if time.Now().After(deadline) {
-				failure = fmt.Errorf("parkd did not serve /healthz within 15s")
-			}
-		}
-		if failure != nil {
-			_ = cmd.Process.Kill()
-			<-p.done
-			return p, failure
-		}
-	}
-}
-
-// log returns the process's output.
-func (p *crashProc) log() string {
-	b, err := os.ReadFile(p.logPath)
-	if err != nil {
-		return fmt.Sprintf("(log unreadable: %v)", err)
-	}
-	return string(b)
-}
-
-// waitExit waits for the process to end, up to d.
-func (p *crashProc) waitExit(t *testing.T, d time.Duration) {
-	t.Helper()
-	select {
-	case <-p.done:
-	case <-time.After(d):
-		t.Fatalf("parkd did not exit within %s\n%s", d, p.log())
-	}
-}
-
-// kill sends SIGKILL and waits for the process to die of it.
-func (p *crashProc) kill(t *testing.T) {
-	t.Helper()
-	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatalf("SIGKILL: %v", err)
-	}
-	p.waitExit(t, 10*time.Second)
-	ws, ok := p.cmd.ProcessState.Sys().(syscall.WaitStatus)
-	if !ok || !ws.Signaled() || ws.Signal() != syscall.SIGKILL {
-		t.Fatalf("parkd ended with %v, not by SIGKILL\n%s", p.waitErr, p.log())
-	}
-}
-
-// stop sends SIGTERM and requires a clean exit (status 0).
-func (p *crashProc) stop(t *testing.T) {
-	t.Helper()
-	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatalf("SIGTERM: %v", err)
-	}
-	p.waitExit(t, 20*time.Second)
-	if p.waitErr != nil {
-		t.Fatalf("parkd did not shut down cleanly: %v\n%s", p.waitErr, p.log())
-	}
 }
 
 // crashPost sends items to code as a signed envelope stamped with the
@@ -407,7 +223,7 @@ func crashNewItems(n int) []protocol.EnterRecord {
 // are still sending, waits for the clients to stop, and returns how many
 // requests were in flight at the kill. A failure seen before the kill
 // fails the test.
-func crashSendUntilKilled(ctx context.Context, t *testing.T, client *http.Client, p *crashProc, token string, l *crashLedger, cycle int) int64 {
+func crashSendUntilKilled(ctx context.Context, t *testing.T, client *http.Client, p *parkdProc, token string, l *crashLedger, cycle int) int64 {
 	t.Helper()
 	sendCtx, stopSending := context.WithCancel(ctx)
 	defer stopSending()

@@ -11,7 +11,6 @@ import (
 	mrand "math/rand/v2"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"sync"
@@ -50,11 +49,13 @@ func TestCrashLoop(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(cycles)*30*time.Second+3*time.Minute)
 	defer cancel()
 
-	bin := crashBuildParkd(ctx, t)
+	bin := buildParkd(t)
 	dataDir := t.TempDir()
-	crashRunParkd(ctx, t, bin, "account", "add", "--data", dataDir, "--user-id", loopUserID, "--password", loopPassword)
-	addr := crashFreeAddr(t)
-	p := loopStart(ctx, t, bin, dataDir, addr)
+	runParkd(ctx, t, bin, "account", "add", "--data", dataDir, "--user-id", loopUserID, "--password", loopPassword)
+	// The lots keep one address: parkd restarts on it.
+	addr := freeAddr(t)
+	serve := parkdSpec{addr: addr, flags: serveFlags(dataDir), ready: 15 * time.Second}
+	p := startParkd(ctx, t, bin, serve)
 
 	l := &loopLedger{acked: map[loopKey]bool{}, queued: map[loopKey]bool{}}
 	lotsCtx, stopLots := context.WithCancel(ctx)
@@ -104,7 +105,7 @@ func TestCrashLoop(t *testing.T) {
 		time.Sleep(mrand.N(loopMaxKillWait))
 		p.kill(t)
 		acked := l.ackedKeys()
-		p = loopStart(ctx, t, bin, dataDir, addr)
+		p = startParkd(ctx, t, bin, serve)
 		n := loopVerify(ctx, t, dataDir, acked)
 		t.Logf("cycle %d: SIGKILL after %d acknowledged records in all; after the restart all %d stored once, integrity ok",
 			cycle, len(acked), n)
@@ -241,67 +242,6 @@ func loopOutboxLot(ctx context.Context, t *testing.T, o *client.Outbox, park str
 		}
 		l.queue(loopKey{"exit_records", park, x.ID})
 		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-// loopStart starts parkd on addr (the lots' fixed address), retrying
-// while the port of the killed process is still held.
-func loopStart(ctx context.Context, t *testing.T, bin, dataDir, addr string) *crashProc {
-	t.Helper()
-	for attempt := 1; ; attempt++ {
-		p, err := loopTryStart(ctx, t, bin, dataDir, addr)
-		if err == nil {
-			return p
-		}
-		if attempt == 20 {
-			t.Fatalf("%v\n%s", err, p.log())
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
-// loopTryStart is crashTryStart on a given address.
-func loopTryStart(ctx context.Context, t *testing.T, bin, dataDir, addr string) (*crashProc, error) {
-	t.Helper()
-	logFile, err := os.CreateTemp(t.TempDir(), "parkd-*.log")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer logFile.Close()
-	cmd := exec.Command(bin, "serve", "--addr", addr, "--data", dataDir, "--plain-http", "--log-level", "warn")
-	cmd.Env = crashEnv()
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("starting parkd: %v", err)
-	}
-	p := &crashProc{cmd: cmd, url: "http://" + addr, logPath: logFile.Name(), done: make(chan struct{})}
-	go func() {
-		p.waitErr = cmd.Wait()
-		close(p.done)
-	}()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		<-p.done
-	})
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, p.url+"/healthz", nil)
-		if resp, err := crashHealthClient.Do(req); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return p, nil
-			}
-		}
-		select {
-		case <-p.done:
-			return p, fmt.Errorf("parkd exited before serving: %v", p.waitErr)
-		case <-time.After(20 * time.Millisecond):
-		}
-		if ctx.Err() != nil || time.Now().After(deadline) {
-			_ = cmd.Process.Kill()
-			<-p.done
-			return p, fmt.Errorf("parkd did not serve /healthz within 15s")
-		}
 	}
 }
 

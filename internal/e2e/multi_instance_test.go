@@ -14,7 +14,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -58,7 +57,7 @@ var multiLeases = []string{"liveness", "reservations", "retention"}
 // instance, which alone ran the job, and a clean shutdown releases it.
 func TestTwoInstancesServeAsOne(t *testing.T) {
 	ctx, e := multiSetup(t, true)
-	resvRunParkd(ctx, t, e.bin, "account", "add", "--db", e.dsn, "--user-id", multiVendor, "--password", password)
+	runParkd(ctx, t, e.bin, "account", "add", "--db", e.dsn, "--user-id", multiVendor, "--password", password)
 	a := multiStart(ctx, t, e, "A")
 	b := multiStart(ctx, t, e, "B")
 	hc := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{}}
@@ -208,9 +207,9 @@ func TestLeaseHolderKilledOtherTakesOver(t *testing.T) {
 	started := time.Now()
 	lot := startLot(t, multiOrders)
 	lot.setDown(true)
-	resvRunParkd(ctx, t, e.bin, "account", "add", "--db", e.dsn, "--user-id", multiVendor, "--password", password,
+	runParkd(ctx, t, e.bin, "account", "add", "--db", e.dsn, "--user-id", multiVendor, "--password", password,
 		"--callback", lot.URL(), "--callback-token", lotToken)
-	out := strings.Fields(resvRunParkd(ctx, t, e.bin, "apikey", "add", "--db", e.dsn, "--name", "city app"))
+	out := strings.Fields(runParkd(ctx, t, e.bin, "apikey", "add", "--db", e.dsn, "--name", "city app"))
 	if len(out) == 0 || !strings.Contains(out[len(out)-1], ".") {
 		t.Fatalf("apikey add printed %q", out)
 	}
@@ -454,11 +453,9 @@ func multiSetup(t *testing.T, processes bool) (context.Context, *multiEnv) {
 		if testing.Short() {
 			t.Skip("builds and runs the parkd binary")
 		}
-		// The build has its own bound: a cold build cache is slow, and
-		// what multiTimeout bounds is the test itself.
-		buildCtx, cancelBuild := context.WithTimeout(context.Background(), 2*time.Minute)
-		defer cancelBuild()
-		e.bin = resvBuildParkd(buildCtx, t)
+		// The build has its own bound (see buildParkd): what
+		// multiTimeout bounds is the test itself.
+		e.bin = buildParkd(t)
 	}
 
 	ctx, cancel := context.WithTimeout(context.Background(), multiTimeout)
@@ -509,85 +506,30 @@ func multiSetup(t *testing.T, processes bool) (context.Context, *multiEnv) {
 
 // multiProc is a running `parkd serve` of a multi-instance test.
 type multiProc struct {
-	*resvParkd
+	*parkdProc
 	name    string
 	dataDir string
-	pid     int
 }
 
 // multiStart starts `parkd serve --plain-http` on the test's schema and
 // shared picture folder, with its own data folder, a free loopback port
-// and a lease TTL of multiLeaseTTL, and waits until /healthz answers. If
-// another process took the port meanwhile, it tries another. The process
-// is killed when the test ends if it still runs.
+// and a lease TTL of multiLeaseTTL, and waits (up to 10 s) until /healthz
+// answers. If another process took the port meanwhile, it tries another.
+// The process is killed when the test ends if it still runs.
 func multiStart(ctx context.Context, t *testing.T, e *multiEnv, name string) *multiProc {
 	t.Helper()
 	dataDir := t.TempDir()
-	for attempt := 1; ; attempt++ {
-		p, err := multiTryStart(ctx, t, e, name, dataDir)
-		if err == nil {
-			return p
-		}
-		if attempt == 3 || !strings.Contains(p.log(), "address already in use") {
-			t.Fatalf("%s: %v\n%s", name, err, p.log())
-		}
-	}
+	p := startParkd(ctx, t, e.bin, parkdSpec{name: name, ready: 10 * time.Second,
+		flags: []string{"--data", dataDir, "--db", e.dsn, "--pictures", e.pictures,
+			"--plain-http", "--lease-ttl", multiLeaseTTL.String(), "--log-level", "info"}})
+	return &multiProc{parkdProc: p, name: name, dataDir: dataDir}
 }
 
-// multiTryStart makes one attempt of multiStart. On error the returned
-// process has ended and its log can be read.
-func multiTryStart(ctx context.Context, t *testing.T, e *multiEnv, name, dataDir string) (*multiProc, error) {
+// resvRunParkd is runParkd under the name multi_login_test.go still
+// calls it by.
+func resvRunParkd(ctx context.Context, t *testing.T, bin string, args ...string) string {
 	t.Helper()
-	addr := crashFreeAddr(t)
-	logFile, err := os.CreateTemp(t.TempDir(), "parkd-"+name+"-*.log")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer logFile.Close() // the child has its own descriptor
-	cmd := exec.Command(e.bin, "serve", "--addr", addr, "--data", dataDir, "--db", e.dsn, "--pictures", e.pictures,
-		"--plain-http", "--lease-ttl", multiLeaseTTL.String(), "--log-level", "info")
-	cmd.Env = resvEnv()
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("starting parkd %s: %v", name, err)
-	}
-	p := &multiProc{resvParkd: &resvParkd{cmd: cmd, url: "http://" + addr, logPath: logFile.Name(), done: make(chan struct{})},
-		name: name, dataDir: dataDir, pid: cmd.Process.Pid}
-	go func() {
-		p.waitErr = cmd.Wait()
-		close(p.done)
-	}()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		<-p.done
-	})
-
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, p.url+"/healthz", nil)
-		if resp, err := crashHealthClient.Do(req); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return p, nil
-			}
-		}
-		var failure error
-		select {
-		case <-p.done:
-			return p, fmt.Errorf("parkd exited before serving: %v", p.waitErr)
-		case <-ctx.Done():
-			failure = fmt.Errorf("parkd did not serve /healthz: %v", ctx.Err())
-		case <-time.After(20 * time.Millisecond):
-			if time.Now().After(deadline) {
-				failure = fmt.Errorf("parkd did not serve /healthz within 10s")
-			}
-		}
-		if failure != nil {
-			_ = cmd.Process.Kill()
-			<-p.done
-			return p, failure
-		}
-	}
+	return runParkd(ctx, t, bin, args...)
 }
 
 // multiCall sends items to code on p with token, requires code 0 and

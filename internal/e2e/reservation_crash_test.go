@@ -8,14 +8,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -50,13 +46,13 @@ func TestReservationQueueSurvivesSIGKILL(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), resvCrashTimeout)
 	defer cancel()
 
-	bin := resvBuildParkd(ctx, t)
+	bin := buildParkd(t)
 	lot := startLot(t, resvCrashOrders)
 	lot.setDown(true)
 	dataDir := t.TempDir()
-	resvRunParkd(ctx, t, bin, "account", "add", "--data", dataDir, "--user-id", resvCrashVendor, "--password", password,
+	runParkd(ctx, t, bin, "account", "add", "--data", dataDir, "--user-id", resvCrashVendor, "--password", password,
 		"--callback", lot.URL(), "--callback-token", lotToken)
-	out := strings.Fields(resvRunParkd(ctx, t, bin, "apikey", "add", "--data", dataDir, "--name", "city app"))
+	out := strings.Fields(runParkd(ctx, t, bin, "apikey", "add", "--data", dataDir, "--name", "city app"))
 	if len(out) == 0 || !strings.Contains(out[len(out)-1], ".") {
 		t.Fatalf("apikey add printed %q", out)
 	}
@@ -64,7 +60,8 @@ func TestReservationQueueSurvivesSIGKILL(t *testing.T) {
 
 	hc := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{}}
 	defer hc.CloseIdleConnections()
-	p := resvStartParkd(ctx, t, bin, dataDir)
+	serve := parkdSpec{flags: serveFlags(dataDir), ready: 15 * time.Second}
+	p := startParkd(ctx, t, bin, serve)
 	vendor, err := client.New(client.Config{BaseURL: p.url, UserID: resvCrashVendor, Password: password, HTTPClient: hc})
 	if err != nil {
 		t.Fatal(err)
@@ -96,7 +93,7 @@ func TestReservationQueueSurvivesSIGKILL(t *testing.T) {
 
 	lot.setDown(false)
 	hc.CloseIdleConnections()
-	p = resvStartParkd(ctx, t, bin, dataDir)
+	p = startParkd(ctx, t, bin, serve)
 	deadline := time.Now().Add(20 * time.Second)
 	for i := 0; i < len(codes); {
 		_, v := resvCall(ctx, t, hc, http.MethodGet, p.url+"/api/v1/reservations/"+codes[i], key, nil)
@@ -187,7 +184,7 @@ func resvCall(ctx context.Context, t *testing.T, hc *http.Client, method, url, k
 // none claimed by a sender (a claim moves it a 30 s lease ahead) and none
 // due within the next 200 ms, so that a kill now interrupts no call. It
 // returns the attempts of each dispatch.
-func resvQuietQueue(ctx context.Context, t *testing.T, p *resvParkd, dataDir string, codes []string) []int {
+func resvQuietQueue(ctx context.Context, t *testing.T, p *parkdProc, dataDir string, codes []string) []int {
 	t.Helper()
 	db, err := sql.Open("sqlite", "file:"+filepath.Join(dataDir, "parkd.db")+"?mode=ro&_pragma=busy_timeout(2000)")
 	if err != nil {
@@ -246,149 +243,4 @@ func resvQueueState(ctx context.Context, db *sql.DB, codes []string) ([]int, boo
 		attempts = append(attempts, n)
 	}
 	return attempts, quiet && len(byCode) == len(codes), nil
-}
-
-// resvBuildParkd builds cmd/parkd (without the race detector, as the
-// records crash test does) into a temp dir and returns its path.
-func resvBuildParkd(ctx context.Context, t *testing.T) string {
-	t.Helper()
-	gobin, err := exec.LookPath("go")
-	if err != nil {
-		t.Skipf("no go command to build parkd: %v", err)
-	}
-	bin := filepath.Join(t.TempDir(), "parkd")
-	cmd := exec.CommandContext(ctx, gobin, "build", "-o", bin, "github.com/parkd/parkd/cmd/parkd")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build cmd/parkd: %v\n%s", err, out)
-	}
-	return bin
-}
-
-// resvEnv is our environment without PARKD_* variables: only flags
-// configure the child parkd.
-func resvEnv() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "PARKD_") {
-			env = append(env, kv)
-		}
-	}
-	return env
-}
-
-// resvRunParkd runs a short parkd command and returns its output.
-func resvRunParkd(ctx context.Context, t *testing.T, bin string, args ...string) string {
-	t.Helper()
-	cmd := exec.CommandContext(ctx, bin, args...)
-	cmd.Env = resvEnv()
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("parkd %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return string(out)
-}
-
-// resvParkd is a running `parkd serve`.
-type resvParkd struct {
-	cmd     *exec.Cmd
-	url     string
-	logPath string
-	done    chan struct{} // closed once the process has been waited for
-	waitErr error
-}
-
-// resvStartParkd starts `parkd serve --plain-http` on dataDir and a free
-// loopback port, and waits until /healthz answers. The process is killed
-// at the end of the test if it still runs.
-func resvStartParkd(ctx context.Context, t *testing.T, bin, dataDir string) *resvParkd {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	logFile, err := os.CreateTemp(t.TempDir(), "parkd-*.log")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer logFile.Close()
-	cmd := exec.Command(bin, "serve", "--addr", addr, "--data", dataDir, "--plain-http", "--log-level", "warn")
-	cmd.Env = resvEnv()
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("starting parkd: %v", err)
-	}
-	p := &resvParkd{cmd: cmd, url: "http://" + addr, logPath: logFile.Name(), done: make(chan struct{})}
-	go func() {
-		p.waitErr = cmd.Wait()
-		close(p.done)
-	}()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		<-p.done
-	})
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, p.url+"/healthz", nil)
-		if resp, err := http.DefaultClient.Do(req); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return p
-			}
-		}
-		select {
-		case <-p.done:
-			t.Fatalf("parkd exited before serving: %v\n%s", p.waitErr, p.log())
-		case <-ctx.Done():
-			t.Fatalf("parkd did not serve: %v\n%s", ctx.Err(), p.log())
-		case <-time.After(20 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("parkd did not serve /healthz within 15s\n%s", p.log())
-		}
-	}
-}
-
-// log returns the process's output.
-func (p *resvParkd) log() string {
-	b, err := os.ReadFile(p.logPath)
-	if err != nil {
-		return fmt.Sprintf("(log unreadable: %v)", err)
-	}
-	return string(b)
-}
-
-// kill sends SIGKILL and waits until the process died of it.
-func (p *resvParkd) kill(t *testing.T) {
-	t.Helper()
-	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatalf("SIGKILL: %v", err)
-	}
-	p.wait(t)
-	ws, ok := p.cmd.ProcessState.Sys().(syscall.WaitStatus)
-	if !ok || !ws.Signaled() || ws.Signal() != syscall.SIGKILL {
-		t.Fatalf("parkd ended with %v, not by SIGKILL\n%s", p.waitErr, p.log())
-	}
-}
-
-// stop sends SIGTERM and requires a clean exit.
-func (p *resvParkd) stop(t *testing.T) {
-	t.Helper()
-	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatalf("SIGTERM: %v", err)
-	}
-	p.wait(t)
-	if p.waitErr != nil {
-		t.Fatalf("parkd did not shut down cleanly: %v\n%s", p.waitErr, p.log())
-	}
-}
-
-func (p *resvParkd) wait(t *testing.T) {
-	t.Helper()
-	select {
-	case <-p.done:
-	case <-time.After(20 * time.Second):
-		t.Fatalf("parkd did not exit within 20s\n%s", p.log())
-	}
 }
