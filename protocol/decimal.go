@@ -140,7 +140,8 @@ func (d *Decimal) UnmarshalJSON(b []byte) error {
 }
 
 // money checks an amount (table 1 note 1): present, at most MaxDecimalLen
-// characters, plain decimal notation, at most two places, not negative.
+// characters as sent and as written back with two places, plain decimal
+// notation, at most two places, not negative.
 func (c *checker) money(path string, d Decimal, required bool) {
 	if d.IsZero() {
 		if required {
@@ -157,5 +158,9 @@ func (c *checker) money(path string, d Decimal, required bool) {
 		c.fail(CodeRange, path, "(yuan with at most 2 places after the point)")
 	case d.cents < 0:
 		c.fail(CodeRange, path, "(must not be negative)")
+	case len(d.String()) > MaxDecimalLen:
+		// The platform writes amounts with two places: 10000000000000
+		// (14 characters) would go out as 10000000000000.00 (17).
+		c.fail(CodeTooLong, path, "(max %d characters written with 2 places, such as %s)", MaxDecimalLen, Cents(999999999999999))
 	}
 }

@@ -24,6 +24,8 @@ func moneyCases(field string) []itemCase {
 		{field + " with two places is accepted", []edit{set(field, "12.05")}, accepted, ""},
 		{field + " of 16 characters is accepted", []edit{set(field, "1234567890123.45")}, accepted, ""},
 		{field + " of 17 characters is too long", []edit{set(field, "12345678901234.56")}, tooLong, field},
+		{field + " of 13 whole digits is accepted", []edit{set(field, "1234567890123")}, accepted, ""},
+		{field + " of 14 whole digits is too long with two places", []edit{set(field, "10000000000000")}, tooLong, field},
 		{field + " with three places is out of range", []edit{set(field, "12.505")}, badRange, field},
 		{field + " with three places ending in 0 is out of range", []edit{set(field, "12.500")}, badRange, field},
 		{field + " negative is out of range", []edit{set(field, "-0.01")}, badRange, field},
