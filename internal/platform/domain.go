@@ -46,6 +46,13 @@ type Token struct {
 	LastSeen time.Time // issue time or last heartbeat
 }
 
+// AccountStatus is what UnavailableAccounts reports of an account.
+type AccountStatus struct {
+	UserID   string
+	Disabled bool
+	Online   bool
+}
+
 // LivenessEvent is one change of online state, of an account or of one of
 // its parks (IsvParkID set).
 type LivenessEvent struct {

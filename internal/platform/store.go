@@ -37,9 +37,11 @@ type Tx interface {
 	Account(userID string) (Account, error)
 	PutAccount(a Account) error // insert or replace by UserID
 	Accounts() ([]Account, error)
-	// DisabledAccounts returns the user ids of the disabled accounts, in
-	// order: the cheap check that keeps a cached token honest.
-	DisabledAccounts() ([]string, error)
+	// UnavailableAccounts returns the accounts that are disabled or
+	// recorded offline, by user id: the cheap shared check that keeps a
+	// cached token honest and tells a heartbeat whether it changes the
+	// account's state.
+	UnavailableAccounts() ([]AccountStatus, error)
 	// SetAccountState records a change of online state: it updates the
 	// account's Online/StateSince and appends e to the history.
 	SetAccountState(e LivenessEvent) error

@@ -14,11 +14,11 @@ import (
 // fact that a token is alive. A heartbeat is therefore answered from
 // memory: Heartbeat records the token's new last-seen time in pending,
 // and Flush writes everything pending in a few transactions every
-// FlushInterval. What a heartbeat changes durably is written the way a
-// synchronous heartbeat writes it (token last-seen, and the account and
-// its parks recorded online if they were not), only later. Logins, and
-// every change of an account's state, are still written before they are
-// answered.
+// FlushInterval: the token's last-seen time, and the account and its
+// parks recorded online if they were not (and did not go offline after
+// the heartbeat). A heartbeat of an account this instance knows to be
+// offline (by the shared read of Manager.status, at most CacheFor old) is
+// written before it is answered, as is every login.
 //
 // The cost: on power loss (not on shutdown, which flushes) the last
 // FlushInterval of heartbeats is lost, so a token may look up to that
@@ -144,11 +144,22 @@ func (m *Manager) write(tx platform.Tx, beats []pendingBeat) error {
 		if last.IsZero() {
 			continue
 		}
-		if err := markOnline(tx, userID, last, "heartbeat"); err != nil {
+		if err := onlineSince(tx, userID, last); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// onlineSince records an offline account online from its heartbeat at
+// last, unless it went offline after that heartbeat (a sweep or a
+// disable decided on newer information). The caller holds lockAccount.
+func onlineSince(tx platform.Tx, userID string, last time.Time) error {
+	acct, err := tx.Account(userID)
+	if err != nil || acct.Online || acct.StateSince.After(last) {
+		return err
+	}
+	return setState(tx, userID, true, last, "heartbeat")
 }
 
 // restore puts back the beats a failed flush did not write, unless a

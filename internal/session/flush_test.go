@@ -122,6 +122,55 @@ func TestFlushRecordsAnOfflineAccountOnlineAtItsHeartbeat(t *testing.T) {
 	}
 }
 
+// TestHeartbeatOfAnOfflineAccountIsWrittenAtOnce: an account recorded
+// offline while its token lives comes back online with the heartbeat,
+// before the answer.
+func TestHeartbeatOfAnOfflineAccountIsWrittenAtOnce(t *testing.T) {
+	f := newFlushFixture(t, session.Config{})
+	f.now = f.now.Add(30 * time.Second)
+	err := f.store.Update(context.Background(), func(tx platform.Tx) error {
+		return tx.SetAccountState(platform.LivenessEvent{UserID: flushUser, Online: false, At: f.now, Cause: "test"})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.now = f.now.Add(10 * time.Second) // past CacheFor: the shared list is read again
+	at, err := f.m.Heartbeat(context.Background(), f.token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if seen, a := f.stored(t); !a.Online || !a.StateSince.Equal(at) || !seen.Equal(at) {
+		t.Fatalf("before any flush: online %v since %v, last seen %v; want online and seen at %v", a.Online, a.StateSince, seen, at)
+	}
+	if n := f.m.Pending(); n != 0 {
+		t.Fatalf("Pending = %d, want 0", n)
+	}
+}
+
+// TestFlushLeavesOfflineAnAccountThatWentOfflineAfterItsHeartbeat: a
+// heartbeat older than the account's offline record does not undo it.
+func TestFlushLeavesOfflineAnAccountThatWentOfflineAfterItsHeartbeat(t *testing.T) {
+	f := newFlushFixture(t, session.Config{})
+	f.now = f.now.Add(30 * time.Second)
+	at, err := f.m.Heartbeat(context.Background(), f.token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = f.store.Update(context.Background(), func(tx platform.Tx) error {
+		return tx.SetAccountState(platform.LivenessEvent{UserID: flushUser, Online: false, At: at.Add(time.Second), Cause: "disabled"})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.m.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	seen, a := f.stored(t)
+	if a.Online || !seen.Equal(at) {
+		t.Fatalf("online %v, last seen %v; want still offline, last seen %v", a.Online, seen, at)
+	}
+}
+
 func TestFlushDropsARevokedToken(t *testing.T) {
 	f := newFlushFixture(t, session.Config{})
 	f.now = f.now.Add(30 * time.Second)
@@ -298,9 +347,9 @@ func TestCachedTokensShareOneCheck(t *testing.T) {
 			}
 		}
 	}
-	beatAll() // unknown to this instance: one read each
-	if got := cs.views.Load(); got != n {
-		t.Fatalf("%d reads for %d unknown tokens, want %d", got, n, n)
+	beatAll() // unknown to this instance: one read each, and the shared list once
+	if got := cs.views.Load(); got != n+1 {
+		t.Fatalf("%d reads for %d unknown tokens, want %d", got, n, n+1)
 	}
 	for round := 1; round <= 3; round++ {
 		f.now = f.now.Add(10 * time.Second)

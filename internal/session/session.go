@@ -84,9 +84,9 @@ type Manager struct {
 	pending  map[string]beat     // token -> its latest heartbeat not yet written
 	flushMu  sync.Mutex          // held by Flush
 
-	disMu    sync.Mutex
-	disabled map[string]bool // the disabled accounts, as read at disAt
-	disAt    time.Time
+	unMu    sync.Mutex
+	unavail map[string]platform.AccountStatus // disabled or offline accounts, as read at unAt
+	unAt    time.Time
 }
 
 type cachedToken struct {
@@ -170,6 +170,7 @@ func (m *Manager) Login(ctx context.Context, userID, password, addr string) (str
 		return "", err
 	}
 	m.remember(tok.Value, userID, now, now)
+	m.wentOnline(userID)
 	return tok.Value, nil
 }
 
@@ -206,11 +207,11 @@ func (m *Manager) forget(value string) {
 // error when the token is unknown, expired or its account disabled.
 //
 // A token this instance knows is trusted from memory for CacheFor; after
-// that it is checked against the list of disabled accounts, which is read
-// at most once per CacheFor for all tokens (isDisabled), so that a lot
-// that only heartbeats every 30 s costs no read of its own. Only a token
-// not in memory, or no longer live by its cached last-seen time, is read
-// from the store (reload).
+// that it is checked against the list of disabled and offline accounts,
+// which is read at most once per CacheFor for all tokens (status), so
+// that a lot that only heartbeats every 30 s costs no read of its own.
+// Only a token not in memory, or no longer live by its cached last-seen
+// time, is read from the store (reload).
 func (m *Manager) Authenticate(ctx context.Context, value string) (string, error) {
 	now := m.now()
 	m.mu.Lock()
@@ -220,7 +221,7 @@ func (m *Manager) Authenticate(ctx context.Context, value string) (string, error
 		if now.Sub(c.loadedAt) < m.cfg.CacheFor {
 			return c.userID, nil
 		}
-		if off, err := m.isDisabled(ctx, c.userID, now); err == nil && !off {
+		if st, err := m.status(ctx, c.userID, now); err == nil && !st.Disabled {
 			m.revalidated(value, now)
 			return c.userID, nil
 		}
@@ -228,28 +229,41 @@ func (m *Manager) Authenticate(ctx context.Context, value string) (string, error
 	return m.reload(ctx, value, now)
 }
 
-// isDisabled reports whether userID is disabled, by the list of disabled
-// accounts read again once it is CacheFor old.
-func (m *Manager) isDisabled(ctx context.Context, userID string, now time.Time) (bool, error) {
-	m.disMu.Lock()
-	defer m.disMu.Unlock()
-	if m.disabled == nil || now.Sub(m.disAt) >= m.cfg.CacheFor || now.Before(m.disAt) {
-		var ids []string
+// status returns the account's state by the list of disabled and offline
+// accounts, read again once it is CacheFor old; an account not on it is
+// enabled and online.
+func (m *Manager) status(ctx context.Context, userID string, now time.Time) (platform.AccountStatus, error) {
+	m.unMu.Lock()
+	defer m.unMu.Unlock()
+	if m.unavail == nil || now.Sub(m.unAt) >= m.cfg.CacheFor || now.Before(m.unAt) {
+		var list []platform.AccountStatus
 		err := m.store.View(ctx, func(tx platform.Tx) error {
 			var err error
-			ids, err = tx.DisabledAccounts()
+			list, err = tx.UnavailableAccounts()
 			return err
 		})
 		if err != nil {
-			return false, err
+			return platform.AccountStatus{}, err
 		}
-		m.disabled = make(map[string]bool, len(ids))
-		for _, id := range ids {
-			m.disabled[id] = true
+		m.unavail = make(map[string]platform.AccountStatus, len(list))
+		for _, a := range list {
+			m.unavail[a.UserID] = a
 		}
-		m.disAt = now
+		m.unAt = now
 	}
-	return m.disabled[userID], nil
+	if st, ok := m.unavail[userID]; ok {
+		return st, nil
+	}
+	return platform.AccountStatus{UserID: userID, Online: true}, nil
+}
+
+// wentOnline notes that this instance recorded userID online.
+func (m *Manager) wentOnline(userID string) {
+	m.unMu.Lock()
+	defer m.unMu.Unlock()
+	if st, ok := m.unavail[userID]; ok && !st.Disabled {
+		delete(m.unavail, userID)
+	}
 }
 
 // revalidated marks the cached token value as checked at now.
@@ -311,7 +325,9 @@ func (m *Manager) Heartbeat(ctx context.Context, value string) (time.Time, error
 		return time.Time{}, err
 	}
 	now := m.now()
-	if m.cfg.FlushInterval > 0 {
+	// A heartbeat that brings an offline account back is written at once;
+	// the others wait for the flush.
+	if st, err := m.status(ctx, userID, now); m.cfg.FlushInterval > 0 && err == nil && st.Online {
 		m.beat(value, userID, now)
 		return now, nil
 	}
@@ -332,6 +348,7 @@ func (m *Manager) Heartbeat(ctx context.Context, value string) (time.Time, error
 		return time.Time{}, err
 	}
 	m.remember(value, userID, now, now)
+	m.wentOnline(userID)
 	return now, nil
 }
 

@@ -41,14 +41,14 @@ func (t *tx) Accounts() ([]platform.Account, error) {
 	return getAll(t, scanAccount, "SELECT "+accountCols+" FROM accounts ORDER BY user_id")
 }
 
-// DisabledAccounts returns the user ids of the disabled accounts, in
-// order.
-func (t *tx) DisabledAccounts() ([]string, error) {
-	return getAll(t, func(s scanner) (string, error) {
-		var id string
-		err := s.Scan(&id)
-		return id, err
-	}, "SELECT user_id FROM accounts WHERE disabled ORDER BY user_id")
+// UnavailableAccounts returns the accounts that are disabled or offline,
+// by user id.
+func (t *tx) UnavailableAccounts() ([]platform.AccountStatus, error) {
+	return getAll(t, func(s scanner) (platform.AccountStatus, error) {
+		var a platform.AccountStatus
+		err := s.Scan(&a.UserID, &a.Disabled, &a.Online)
+		return a, err
+	}, "SELECT user_id, disabled, online FROM accounts WHERE disabled OR NOT online ORDER BY user_id")
 }
 
 // SetAccountState sets the account's Online and StateSince from e and

@@ -11,7 +11,7 @@ func accountCases() []testCase {
 	return []testCase{
 		{"account round trip and replace by user id", testAccountReplace},
 		{"Accounts lists every account by user id", testAccountsOrder},
-		{"DisabledAccounts lists the disabled accounts by user id", testDisabledAccounts},
+		{"UnavailableAccounts lists the disabled and offline accounts by user id", testUnavailableAccounts},
 		{"an account's data key and encryption requirement round-trip", testAccountDataKey},
 		{"every getter reports not found", testNotFound},
 		{"SetAccountState updates the account and appends to its history", testSetAccountState},
@@ -244,24 +244,28 @@ func testDeleteTokens(t *testing.T, s platform.Store) {
 	}
 }
 
-func testDisabledAccounts(t *testing.T, s platform.Store) {
-	disabled := func() []string {
-		return get(t, s, func(tx platform.Tx) ([]string, error) { return tx.DisabledAccounts() })
+func testUnavailableAccounts(t *testing.T, s platform.Store) {
+	unavailable := func() []platform.AccountStatus {
+		return get(t, s, func(tx platform.Tx) ([]platform.AccountStatus, error) { return tx.UnavailableAccounts() })
 	}
-	if got := disabled(); len(got) != 0 {
-		t.Errorf("DisabledAccounts with no accounts = %q, want none", got)
+	if got := unavailable(); len(got) != 0 {
+		t.Errorf("UnavailableAccounts with no accounts = %v, want none", got)
 	}
 	update(t, s, func(tx platform.Tx) error {
-		for i, id := range []string{u2, u1, "u3"} {
-			a := newAccount(id)
-			a.Disabled = i != 1
-			if err := tx.PutAccount(a); err != nil {
+		for _, a := range []struct {
+			id               string
+			disabled, online bool
+		}{{u2, true, true}, {u1, false, true}, {"u3", true, false}, {"u4", false, false}} {
+			acct := newAccount(a.id)
+			acct.Disabled, acct.Online = a.disabled, a.online
+			if err := tx.PutAccount(acct); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
-	same(t, "DisabledAccounts", disabled(), []string{u2, "u3"})
+	same(t, "UnavailableAccounts", unavailable(), []platform.AccountStatus{
+		{UserID: u2, Disabled: true, Online: true}, {UserID: "u3", Disabled: true}, {UserID: "u4"}})
 	update(t, s, func(tx platform.Tx) error {
 		a, err := tx.Account(u2)
 		if err != nil {
@@ -270,5 +274,6 @@ func testDisabledAccounts(t *testing.T, s platform.Store) {
 		a.Disabled = false
 		return tx.PutAccount(a)
 	})
-	same(t, "DisabledAccounts after enabling "+u2, disabled(), []string{"u3"})
+	same(t, "UnavailableAccounts after enabling "+u2, unavailable(), []platform.AccountStatus{
+		{UserID: "u3", Disabled: true}, {UserID: "u4"}})
 }
