@@ -24,10 +24,14 @@ func (r Response) AppendJSON(b []byte) ([]byte, error) {
 	if r.Data == nil {
 		b = append(b, "null"...)
 	} else {
-		buf := bytes.NewBuffer(b)
-		if err := json.Compact(buf, r.Data); err != nil {
+		// As encoding/json writes a json.RawMessage: compacted, with <, >,
+		// & and U+2028/U+2029 escaped.
+		var compact bytes.Buffer
+		if err := json.Compact(&compact, r.Data); err != nil {
 			return b, err
 		}
+		buf := bytes.NewBuffer(b)
+		json.HTMLEscape(buf, compact.Bytes())
 		b = buf.Bytes()
 	}
 	return append(b, '}'), nil

@@ -29,6 +29,7 @@ var responseCases = []Response{
 	{Data: json.RawMessage(``)},
 	{Data: json.RawMessage(`[1,`)},
 	{Data: json.RawMessage(`"x"`)},
+	{Data: json.RawMessage(`["<a href=\"x\">&</a>", "  "]`)},
 }
 
 func TestResponseAppendJSON(t *testing.T) {
