@@ -29,6 +29,17 @@ type route struct {
 // Handle and HandleFunc, with string constants (protocol.PathPrefix)
 // resolved. unresolved lists the calls whose pattern is not a constant
 // expression.
+// importsHTTP reports whether f imports net/http, as every file that
+// registers routes does.
+func importsHTTP(f *ast.File) bool {
+	for _, imp := range f.Imports {
+		if ip, _ := strconv.Unquote(imp.Path.Value); ip == "net/http" {
+			return true
+		}
+	}
+	return false
+}
+
 func codeRoutes(t *testing.T) (routes []route, unresolved []string) {
 	t.Helper()
 	fset := token.NewFileSet()
@@ -53,6 +64,9 @@ func codeRoutes(t *testing.T) (routes []route, unresolved []string) {
 	consts := stringConsts(pkgs)
 	for p, files := range pkgs {
 		for _, f := range files {
+			if !importsHTTP(f) {
+				continue // a Handle there is not a mux's (slog.Handler.Handle)
+			}
 			ast.Inspect(f, func(n ast.Node) bool {
 				call, ok := n.(*ast.CallExpr)
 				if !ok || len(call.Args) != 2 {
