@@ -112,13 +112,21 @@ func TestSlowHeadersAreCutOff(t *testing.T) {
 	wantHealthy(t, srv)
 }
 
-func TestSlowBodyIsCutOff(t *testing.T) {
-	srv := testserver.Start(t, testserver.Options{Config: shortTimeouts})
+// slowBodySetup starts a server with short read timeouts, a vendor with
+// a park, and returns its token, the park's isvParkId and a signed
+// one-entry enterRecord body for the slow-body tests.
+func slowBodySetup(t *testing.T) (srv *testserver.Server, token, isv string, body []byte) {
+	t.Helper()
+	srv = testserver.Start(t, testserver.Options{Config: shortTimeouts})
 	addAccount(t, srv, vendorA)
-	token := srv.Login(t, vendorA, password)
-	isv := registerPark(t, srv, token, parkA)
+	token = srv.Login(t, vendorA, password)
+	isv = registerPark(t, srv, token, parkA)
 	data := mustJSON(t, []protocol.EnterRecord{enter(t, parkA, recordID(1), "粤B12345", "2024-01-01 07:30:00")})
-	body := envelope(now(srv), protocol.Sign(data), data)
+	return srv, token, isv, envelope(now(srv), protocol.Sign(data), data)
+}
+
+func TestSlowBodyIsCutOff(t *testing.T) {
+	srv, token, isv, body := slowBodySetup(t)
 
 	conn := dialTLS(t, srv)
 	head := fmt.Sprintf("POST %s HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nAuthorization: %s\r\nContent-Length: %d\r\n\r\n",

@@ -54,12 +54,7 @@ func TestTLSServesHTTP2AndHTTP1(t *testing.T) {
 // stream is cut off after the read timeout, as over HTTP/1.1, and nothing
 // of it is stored.
 func TestSlowBodyIsCutOffOverHTTP2(t *testing.T) {
-	srv := testserver.Start(t, testserver.Options{Config: shortTimeouts})
-	addAccount(t, srv, vendorA)
-	token := srv.Login(t, vendorA, password)
-	isv := registerPark(t, srv, token, parkA)
-	data := mustJSON(t, []protocol.EnterRecord{enter(t, parkA, recordID(1), "粤B12345", "2024-01-01 07:30:00")})
-	body := envelope(now(srv), protocol.Sign(data), data)
+	srv, token, isv, body := slowBodySetup(t)
 
 	tr := srv.Client.Transport.(*http.Transport).Clone()
 	tr.ForceAttemptHTTP2 = true

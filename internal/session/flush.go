@@ -181,16 +181,5 @@ func (m *Manager) RunFlush(ctx context.Context) {
 	if m.cfg.FlushInterval <= 0 {
 		return
 	}
-	t := time.NewTicker(m.cfg.FlushInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if err := m.Flush(ctx); err != nil && ctx.Err() == nil {
-				m.log.Error("heartbeat flush", "err", err, "pending", m.Pending())
-			}
-		}
-	}
+	m.every(ctx, m.cfg.FlushInterval, "heartbeat flush", m.Flush)
 }

@@ -531,15 +531,20 @@ func (m *Manager) pruneCache(now time.Time) {
 
 // Run sweeps every heartbeat interval until ctx ends.
 func (m *Manager) Run(ctx context.Context) {
-	t := time.NewTicker(m.cfg.HeartbeatInterval)
+	m.every(ctx, m.cfg.HeartbeatInterval, "liveness sweep", m.Sweep)
+}
+
+// every runs job every d until ctx ends, logging its failures as what.
+func (m *Manager) every(ctx context.Context, d time.Duration, what string, job func(context.Context) error) {
+	t := time.NewTicker(d)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if err := m.Sweep(ctx); err != nil && ctx.Err() == nil {
-				m.log.Error("liveness sweep", "err", err)
+			if err := job(ctx); err != nil && ctx.Err() == nil {
+				m.log.Error(what, "err", err, "pendingHeartbeats", m.Pending())
 			}
 		}
 	}
