@@ -45,6 +45,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.DurationVar(&cfg.ReadTimeout, "read-timeout", cfg.ReadTimeout, "time to read a whole request, body included (PARKD_READ_TIMEOUT, default 60s)")
 	fs.StringVar(&cfg.CityFile, "city", cfg.CityFile, "JSON file of another city's regions, bounds and map view; default Shenzhen (PARKD_CITY)")
 	fs.StringVar(&cfg.MetricsToken, "metrics-token", cfg.MetricsToken, "bearer token GET /metrics requires; empty leaves it open (PARKD_METRICS_TOKEN)")
+	fs.StringVar(&cfg.DebugAddr, "debug-addr", cfg.DebugAddr, "loopback address serving Go profiles at /debug/pprof/, e.g. 127.0.0.1:6060; empty serves none (PARKD_DEBUG_ADDR)")
 	fs.StringVar(&cfg.Sync, "sync", orDefault(cfg.Sync, "full"), "commit durability: full or normal (PARKD_SYNC)")
 	fs.StringVar(&cfg.LogLevel, "log-level", orDefault(cfg.LogLevel, "info"), "debug, info, warn or error (PARKD_LOG_LEVEL)")
 	if err := fs.Parse(args); err != nil {

@@ -86,6 +86,10 @@ type Config struct {
 	// MetricsToken, when set, is the bearer token GET /metrics requires
 	// (PARKD_METRICS_TOKEN); empty leaves /metrics open.
 	MetricsToken string
+	// DebugAddr, when set, is a loopback address where the Go runtime's
+	// profiles are served in plain HTTP under /debug/pprof/
+	// (PARKD_DEBUG_ADDR), e.g. 127.0.0.1:6060. Empty serves none.
+	DebugAddr string
 	// Public tunes the public read API: how often its snapshot is
 	// rebuilt (PARKD_PUBLIC_REFRESH, default 5s) and its requests per
 	// second per address (PARKD_PUBLIC_RATE, default 20, burst twice
@@ -114,6 +118,7 @@ func (c *Config) FromEnv() error {
 	str(&c.LogLevel, "PARKD_LOG_LEVEL")
 	str(&c.CityFile, "PARKD_CITY")
 	str(&c.MetricsToken, "PARKD_METRICS_TOKEN")
+	str(&c.DebugAddr, "PARKD_DEBUG_ADDR")
 	for _, b := range []struct {
 		dst  *bool
 		name string

@@ -57,10 +57,13 @@ type Server struct {
 
 	closing atomic.Bool // BeginShutdown was called
 
-	http   *http.Server
-	ln     net.Listener
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	http *http.Server
+	ln   net.Listener
+	// debug serves the runtime profiles on debugLn (Config.DebugAddr).
+	debug   *http.Server
+	debugLn net.Listener
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
 }
 
 // New opens the data folder (SQLite database and pictures) and wires the
@@ -167,6 +170,10 @@ func (s *Server) Start() error {
 			NextProtos: []string{"h2", "http/1.1"}}
 		ln = tls.NewListener(ln, s.http.TLSConfig)
 	}
+	if err := s.startDebug(); err != nil {
+		ln.Close()
+		return err
+	}
 	s.ln = ln
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
@@ -230,6 +237,9 @@ func (s *Server) Close() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		errs = append(errs, s.http.Shutdown(ctx))
 		cancel()
+	}
+	if s.debug != nil {
+		errs = append(errs, s.debug.Close())
 	}
 	if s.cancel != nil {
 		s.cancel()
