@@ -64,6 +64,9 @@ type Tx interface {
 	ParkByID(isvParkID string) (Park, error)
 	PutPark(p Park) error // insert or replace by (UserID, ParkCode)
 	ParksOf(userID string) ([]Park, error)
+	// OnlineCounts returns how many accounts are online and how many
+	// parks those accounts have, in one query (the /metrics gauges).
+	OnlineCounts() (accounts, parks int, err error)
 
 	// Entrances.
 	Entrance(isvParkID, code string) (Entrance, error)

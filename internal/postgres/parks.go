@@ -59,6 +59,20 @@ func (t *tx) ParksOf(userID string) ([]platform.Park, error) {
 		userID)
 }
 
+// onlineCountsQuery counts the accounts online and their parks.
+const onlineCountsQuery = `SELECT (SELECT COUNT(*) FROM accounts WHERE online),
+	(SELECT COUNT(*) FROM parks p JOIN accounts a ON a.user_id = p.user_id WHERE a.online)`
+
+// OnlineCounts returns how many accounts are online and how many parks
+// they have.
+func (t *tx) OnlineCounts() (accounts, parks int, err error) {
+	c, err := getOne(t, func(s pgx.Row) (c [2]int, err error) {
+		err = s.Scan(&c[0], &c[1])
+		return c, err
+	}, onlineCountsQuery)
+	return c[0], c[1], err
+}
+
 const entranceCols = "id, isv_park_id, code, info, updated_at"
 
 func scanEntrance(s pgx.Row) (e platform.Entrance, err error) {

@@ -22,25 +22,14 @@ func (s *Server) observe(store platform.Store, now platform.Clock) platform.Stor
 }
 
 // sampleGauges counts the live tokens this instance knows, its heartbeats
-// not yet written, the accounts
-// online, their parks and the downlink queue, in one read transaction.
+// not yet written, the accounts online, their parks and the downlink
+// queue, in one read transaction of two counting queries.
 func (s *Server) sampleGauges(ctx context.Context) (metrics.Gauges, error) {
 	g := metrics.Gauges{LiveTokens: s.Sessions.LiveTokens(), PendingBeats: s.Sessions.Pending()}
 	err := s.Store.View(ctx, func(tx platform.Tx) error {
-		accts, err := tx.Accounts()
-		if err != nil {
+		var err error
+		if g.AccountsOnline, g.ParksOnline, err = tx.OnlineCounts(); err != nil {
 			return err
-		}
-		for _, a := range accts {
-			if !a.Online {
-				continue
-			}
-			g.AccountsOnline++
-			parks, err := tx.ParksOf(a.UserID)
-			if err != nil {
-				return err
-			}
-			g.ParksOnline += len(parks)
 		}
 		g.DispatchQueue, err = tx.CountDispatches()
 		return err

@@ -13,6 +13,7 @@ func parkCases() []testCase {
 		{"PutPark replaces by user and park code", testParkReplace},
 		{"PutPark refuses to move an isvParkId to another park", testParkConflict},
 		{"ParksOf lists one account's parks by code", testParksOf},
+		{"OnlineCounts counts the accounts online and their parks", testOnlineCounts},
 		{"entrance round trip, replace by park and code, list by code", testEntrances},
 		{"picture round trip and replace by user, park code and id", testPictures},
 	}
@@ -69,6 +70,31 @@ func testParksOf(t *testing.T, s platform.Store) {
 	same(t, "ParksOf", get(t, s, func(tx platform.Tx) ([]platform.Park, error) { return tx.ParksOf(u1) }), want)
 	if n := len(get(t, s, func(tx platform.Tx) ([]platform.Park, error) { return tx.ParksOf("u3") })); n != 0 {
 		t.Errorf("ParksOf an account without parks: %d parks", n)
+	}
+}
+
+func testOnlineCounts(t *testing.T, s platform.Store) {
+	seed(t, s) // u1 has two parks, u2 one; both offline
+	counts := func() [2]int {
+		return get(t, s, func(tx platform.Tx) ([2]int, error) {
+			a, p, err := tx.OnlineCounts()
+			return [2]int{a, p}, err
+		})
+	}
+	if c := counts(); c != [2]int{0, 0} {
+		t.Errorf("nobody online: OnlineCounts = %v, want [0 0]", c)
+	}
+	update(t, s, func(tx platform.Tx) error {
+		return tx.SetAccountState(platform.LivenessEvent{UserID: u1, Online: true, At: at(5), Cause: "login"})
+	})
+	if c := counts(); c != [2]int{1, 2} {
+		t.Errorf("%s online: OnlineCounts = %v, want [1 2]", u1, c)
+	}
+	update(t, s, func(tx platform.Tx) error {
+		return tx.SetAccountState(platform.LivenessEvent{UserID: u2, Online: true, At: at(6), Cause: "login"})
+	})
+	if c := counts(); c != [2]int{2, 3} {
+		t.Errorf("both online: OnlineCounts = %v, want [2 3]", c)
 	}
 }
 
