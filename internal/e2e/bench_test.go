@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/parkd/parkd/internal/server"
+	"github.com/parkd/parkd/internal/sqlite"
 	"github.com/parkd/parkd/internal/testserver"
 	"github.com/parkd/parkd/protocol"
 )
@@ -101,7 +102,11 @@ func benchEnterRecord(b *testing.B, sync string, parallelism int) {
 		b.Fatalf("parkInfo: code %d %s", resp.Code, resp.Message)
 	}
 	bodies := benchBodies(b.N, ts.Clock.Now(), benchRunTag())
+	st, _ := ts.Store.(*sqlite.Store)
+	before := st.Stats()
 	benchRun(b, ts.URL+protocol.EnterRecordCode.Path(), token, bodies, parallelism)
+	after := st.Stats()
+	b.ReportMetric(float64(after.Updates-before.Updates)/float64(after.Commits-before.Commits), "updates/commit")
 }
 
 // benchTag distinguishes the ids of successive benchmark runs.

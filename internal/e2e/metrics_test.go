@@ -121,6 +121,12 @@ func TestMetricsGaugesAreCachedBetweenSamples(t *testing.T) {
 	wantSample(t, text, "parkd_accounts_online", 1)
 	wantSample(t, text, "parkd_parks_online", 2)
 	wantSample(t, text, "parkd_dispatch_queue_depth", 0)
+	// The account and the two parks were written through the writer:
+	// at least one commit, and never fewer updates than commits.
+	commits, updates := sample(t, text, "parkd_sqlite_commits_total"), sample(t, text, "parkd_sqlite_updates_total")
+	if commits < 1 || updates < commits {
+		t.Errorf("parkd_sqlite_commits_total %v, parkd_sqlite_updates_total %v: want at least one commit carrying its updates", commits, updates)
+	}
 }
 
 func TestMetricsAreOpenWithoutAToken(t *testing.T) {

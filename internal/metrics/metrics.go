@@ -106,6 +106,13 @@ func New() *Metrics {
 // Registry returns the registry, to add collectors to.
 func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
 
+// AddCounterFunc registers a counter without labels whose value is fn's
+// at each scrape; fn must be cheap, safe for concurrent use and never
+// decrease.
+func (m *Metrics) AddCounterFunc(name, help string, fn func() float64) {
+	m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, fn))
+}
+
 // Request records one answered request. An answer of one of the ten
 // uplink interfaces or the off-peak ones (iface) counts under its envelope code, and under
 // the account userID when the request was authenticated; any other

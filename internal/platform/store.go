@@ -83,8 +83,9 @@ type Tx interface {
 	ExitsWithoutEntry(isvParkID string, from, to time.Time) ([]Record, error)
 	AddHistory(h HistoryEntry) error
 	History(object, isvParkID, key string) ([]HistoryEntry, error)
-	// An entry and its exit in one read.
+	// An entry and its exit in one read; a new entry in one write.
 	RecordPairTx
+	NewEntryTx
 
 	// Pictures.
 	Picture(userID, parkCode, id string) (Picture, error)

@@ -93,6 +93,19 @@ func (t *tx) PutRecord(kind platform.RecordKind, r platform.Record) error {
 	return wrap("put "+string(kind)+" record", err)
 }
 
+var _ platform.NewEntryTx = (*tx)(nil)
+
+// InsertNewEntry inserts r into enter_records unless the park has an
+// entry or an exit with its id, and reports whether it did.
+func (t *tx) InsertNewEntry(r platform.Record) (bool, error) {
+	n, err := t.exec(`INSERT INTO enter_records (`+recordCols+`)
+		SELECT $1::text, $2::text, $3::text, $4::bigint, $5::text, $6::text, $7::bigint, $8::boolean
+		WHERE NOT EXISTS (SELECT 1 FROM exit_records WHERE isv_park_id = $1 AND id = $2)
+		ON CONFLICT (isv_park_id, id) DO NOTHING`,
+		r.IsvParkID, r.ID, r.PlateNo, ms(r.Time), r.BookCode, rawArg(r.Payload), ms(r.ReceivedAt), r.NoEntry)
+	return n == 1, wrap("insert new entry", err)
+}
+
 // OpenEntries returns the park's entries that have no exit of the same id,
 // by time (then id).
 func (t *tx) OpenEntries(isvParkID string) ([]platform.Record, error) {

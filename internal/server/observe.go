@@ -8,6 +8,7 @@ import (
 
 	"github.com/parkd/parkd/internal/metrics"
 	"github.com/parkd/parkd/internal/platform"
+	"github.com/parkd/parkd/internal/sqlite"
 )
 
 // ReadyTimeout bounds the store probe of GET /readyz.
@@ -18,6 +19,12 @@ const ReadyTimeout = 2 * time.Second
 func (s *Server) observe(store platform.Store, now platform.Clock) platform.Store {
 	s.Metrics = metrics.New()
 	s.Metrics.AddGauges(s.sampleGauges, 0, now, s.Log)
+	if sq, ok := store.(*sqlite.Store); ok {
+		s.Metrics.AddCounterFunc("parkd_sqlite_commits_total", "Group commits of the SQLite writer.",
+			func() float64 { return float64(sq.Stats().Commits) })
+		s.Metrics.AddCounterFunc("parkd_sqlite_updates_total", "Store updates the SQLite writer committed; divided by the commits, the mean batch.",
+			func() float64 { return float64(sq.Stats().Updates) })
+	}
 	return s.Metrics.Store(store)
 }
 

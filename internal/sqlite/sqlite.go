@@ -87,6 +87,7 @@ type Store struct {
 	stopped chan struct{} // closed when the writer goroutine has ended
 
 	maxBatch int
+	stats    writerStats
 }
 
 var _ platform.Store = (*Store)(nil)

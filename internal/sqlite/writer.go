@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"sync/atomic"
 
 	"github.com/parkd/parkd/internal/platform"
@@ -84,7 +85,7 @@ func (s *Store) write() {
 // serve runs first and whatever requests are queued right behind it, up
 // to maxBatch, in one transaction, and commits it.
 func (s *Store) serve(first *request) {
-	b := &batch{c: s.wc}
+	b := &batch{c: s.wc, stats: &s.stats}
 	if _, err := s.wc.ExecContext(context.Background(), "BEGIN IMMEDIATE"); err != nil {
 		b.rollback() // in case a transaction was left open, so the next BEGIN works
 		first.done <- fmt.Errorf("sqlite: begin: %w", err)
@@ -94,7 +95,7 @@ func (s *Store) serve(first *request) {
 		return
 	}
 	for n := 1; n < s.maxBatch; n++ {
-		r := s.next()
+		r := s.nextOrYield()
 		if r == nil {
 			break
 		}
@@ -103,6 +104,19 @@ func (s *Store) serve(first *request) {
 		}
 	}
 	b.commit()
+}
+
+// nextOrYield returns a started request if one is queued now. Else it
+// yields the processor once, so that the handlers ready to run can reach
+// Update, and returns what they queued, or nil. On a busy machine this
+// grows the batch (fewer commits and syncs per request); on an idle one
+// the yield returns at once.
+func (s *Store) nextOrYield() *request {
+	if r := s.next(); r != nil {
+		return r
+	}
+	runtime.Gosched()
+	return s.next()
 }
 
 // next returns a started request if one is queued now, or nil.
@@ -122,9 +136,27 @@ func (s *Store) next() *request {
 	}
 }
 
+// writerStats counts the writer's commits and the Update calls they
+// carried, so the mean batch is updates / commits.
+type writerStats struct {
+	commits, updates atomic.Int64
+}
+
+// Stats are counts of the group commits since the Store was opened.
+type Stats struct {
+	Commits int64 // transactions the writer committed (or tried to)
+	Updates int64 // successful Update calls those commits carried
+}
+
+// Stats returns the writer's counts so far.
+func (s *Store) Stats() Stats {
+	return Stats{Commits: s.stats.commits.Load(), Updates: s.stats.updates.Load()}
+}
+
 // batch is one group-commit transaction on the writer's connection.
 type batch struct {
 	c       *stmtCache
+	stats   *writerStats
 	waiting []*request // fn succeeded: answered after the commit
 }
 
@@ -161,6 +193,8 @@ func (b *batch) abort(cur *request, fnErr, err error) {
 
 // commit commits the batch and answers the requests waiting for it.
 func (b *batch) commit() {
+	b.stats.commits.Add(1)
+	b.stats.updates.Add(int64(len(b.waiting)))
 	_, err := b.c.ExecContext(context.Background(), "COMMIT")
 	if err != nil {
 		b.rollback() // a failed COMMIT may leave the transaction open

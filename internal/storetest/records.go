@@ -17,6 +17,7 @@ func recordCases() []testCase {
 		{"ExitsWithoutEntry filters on the flag, the park and [from, to)", testExitsWithoutEntry},
 		{"History is per object, oldest first, ties in insertion order", testHistory},
 		{"RecordPair reads a park's entry and exit of one id together", testRecordPair},
+		{"InsertNewEntry inserts only an id the park has used for neither kind", testInsertNewEntry},
 	}
 }
 
@@ -207,4 +208,49 @@ func testRecordPair(t *testing.T, s platform.Store) {
 		return nil
 	})
 	same(t, "an id of another park", recordPair(t, s, p2, "x1"), platform.RecordPair{})
+}
+
+// insertNewEntry runs InsertNewEntry in its own Update.
+func insertNewEntry(t *testing.T, s platform.Store, r platform.Record) bool {
+	t.Helper()
+	var inserted bool
+	update(t, s, func(tx platform.Tx) (err error) {
+		inserted, err = tx.InsertNewEntry(r)
+		return err
+	})
+	return inserted
+}
+
+func testInsertNewEntry(t *testing.T, s platform.Store) {
+	seed(t, s)
+	in := newRecord(p1, "r1", "粤B12345", 10)
+	in.BookCode = "BK1"
+	if !insertNewEntry(t, s, in) {
+		t.Fatal("a new id: InsertNewEntry did not insert")
+	}
+	same(t, "inserted", recordPair(t, s, p1, "r1"), platform.RecordPair{Enter: in, HasEnter: true})
+
+	// The id again, even changed: nothing written.
+	changed := in
+	changed.PlateNo, changed.Payload = "粤B99999", json.RawMessage(`{"id":"r1","v":2}`)
+	if insertNewEntry(t, s, changed) {
+		t.Error("an id with an entry: InsertNewEntry inserted")
+	}
+	same(t, "kept", recordPair(t, s, p1, "r1"), platform.RecordPair{Enter: in, HasEnter: true})
+
+	// An id the park has an exit of: nothing written.
+	out := newRecord(p1, "x1", "粤B54321", 50)
+	out.NoEntry = true
+	putRecords(t, s, platform.KindExit, out)
+	if insertNewEntry(t, s, newRecord(p1, "x1", "粤B54321", 40)) {
+		t.Error("an id with an exit: InsertNewEntry inserted")
+	}
+	same(t, "exit only", recordPair(t, s, p1, "x1"), platform.RecordPair{Exit: out, HasExit: true})
+
+	// The same ids in another park are new there.
+	other := newRecord(p2, "x1", "粤B3", 12)
+	if !insertNewEntry(t, s, other) {
+		t.Error("another park's id: InsertNewEntry did not insert")
+	}
+	same(t, "other park", recordPair(t, s, p2, "x1"), platform.RecordPair{Enter: other, HasEnter: true})
 }

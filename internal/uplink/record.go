@@ -55,7 +55,29 @@ func (s *Service) storeRecords(ctx context.Context, userID string, recs []parked
 	return out, err
 }
 
+// putEnter stores one entry. Most carry an id the park has used for
+// neither an entry nor an exit: one statement stores those, with nothing
+// to compare or keep in history.
 func (s *Service) putEnter(tx platform.Tx, p platform.Park, rec platform.Record, i int) error {
+	inserted, err := tx.InsertNewEntry(rec)
+	if err != nil {
+		return err
+	}
+	if !inserted {
+		return s.replaceEnter(tx, p, rec, i)
+	}
+	if s.Reservations != nil {
+		if err := s.Reservations.Entered(tx, p, rec); err != nil {
+			return err
+		}
+	}
+	return plateWarning(tx, p, rec.PlateNo, rec.ReceivedAt)
+}
+
+// replaceEnter stores an entry whose id the park has used before: a
+// re-send (identical: nothing stored), a correction (the old version goes
+// to history), or the entry of an exit that came first.
+func (s *Service) replaceEnter(tx platform.Tx, p platform.Park, rec platform.Record, i int) error {
 	pair, err := tx.RecordPair(rec.IsvParkID, rec.ID)
 	if err != nil {
 		return err
