@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 )
 
 // Store keeps blobs by the hash of their content.
@@ -34,9 +35,25 @@ func Key(data []byte) string {
 // disk (file and directory, and the parents of a directory it creates)
 // before it returns.
 type FS struct {
-	dir   string
-	dirs  sync.Map   // fan-out directories known to exist and be synced
+	dir string
+	// made has a bit per fan-out directory (the key's first two bytes)
+	// known to exist and be synced: 8 KiB for all 65,536 of them, where
+	// a map of their paths grew to megabytes as photos reached new ones.
+	made  [fanOut / 64]atomic.Uint64
 	mkdir sync.Mutex // held while a directory is made and synced
+}
+
+// fanOut is the number of two-level fan-out directories: 256 x 256.
+const fanOut = 1 << 16
+
+// fanIndex returns the fan-out directory of a key (hex SHA-256) as a
+// number: its first two bytes.
+func fanIndex(key string) (int, error) {
+	b, err := hex.DecodeString(key[:4])
+	if err != nil {
+		return 0, fmt.Errorf("blob: bad key %q", key)
+	}
+	return int(b[0])<<8 | int(b[1]), nil
 }
 
 // NewFS returns a filesystem store rooted at dir, creating it.
@@ -59,7 +76,7 @@ func (s *FS) Put(ctx context.Context, data []byte) (string, error) {
 		return key, nil
 	}
 	dir := filepath.Dir(p)
-	if err := s.ensureDir(dir); err != nil {
+	if err := s.ensureDir(key, dir); err != nil {
 		return "", err
 	}
 	tmp, err := os.CreateTemp(dir, ".tmp-*")
@@ -108,12 +125,17 @@ func (s *FS) Delete(ctx context.Context, key string) error {
 	return err
 }
 
-// ensureDir makes the fan-out directory dir (two levels under s.dir) and
-// syncs the parent of each level it creates, so the new entries survive a
-// power loss. Directories seen once are remembered: a Put into one costs
-// no extra system call.
-func (s *FS) ensureDir(dir string) error {
-	if _, ok := s.dirs.Load(dir); ok {
+// ensureDir makes the fan-out directory dir of key (two levels under
+// s.dir) and syncs the parent of each level it creates, so the new
+// entries survive a power loss. Directories seen once are remembered: a
+// Put into one costs no extra system call.
+func (s *FS) ensureDir(key, dir string) error {
+	i, err := fanIndex(key)
+	if err != nil {
+		return err
+	}
+	word, bit := &s.made[i/64], uint64(1)<<(i%64)
+	if word.Load()&bit != 0 {
 		return nil
 	}
 	s.mkdir.Lock()
@@ -130,7 +152,7 @@ func (s *FS) ensureDir(dir string) error {
 			return err
 		}
 	}
-	s.dirs.Store(dir, struct{}{})
+	word.Or(bit)
 	return nil
 }
 
