@@ -370,7 +370,7 @@ func TestErrorsCarryCode(t *testing.T) {
 		t.Error("IsRejection(3001) = true")
 	}
 
-	down := clientFor(t, "http://"+freeAddr(t), nil, ts.Clock.Now)
+	down := clientFor(t, "http://"+testserver.FreeAddr(t), nil, ts.Clock.Now)
 	err = down.Login(ctx)
 	if err == nil || client.CodeOf(err) != protocol.CodeInternal || errors.As(err, &ce) || client.IsRejection(err) {
 		t.Errorf("login to nowhere: %v (code %d)", err, client.CodeOf(err))

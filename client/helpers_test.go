@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
@@ -189,18 +188,6 @@ func flush(t testing.TB, o *client.Outbox) {
 	if err := o.Flush(ctx); err != nil {
 		t.Fatalf("flush: %v (stats %+v)", err, o.Stats())
 	}
-}
-
-// freeAddr returns a loopback address where nothing listens.
-func freeAddr(t testing.TB) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
 }
 
 // gate is a proxy in front of a platform that can refuse every request

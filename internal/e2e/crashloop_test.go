@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/parkd/parkd/client"
+	"github.com/parkd/parkd/internal/testserver"
 	"github.com/parkd/parkd/protocol"
 )
 
@@ -53,7 +54,7 @@ func TestCrashLoop(t *testing.T) {
 	dataDir := t.TempDir()
 	runParkd(ctx, t, bin, "account", "add", "--data", dataDir, "--user-id", loopUserID, "--password", loopPassword)
 	// The lots keep one address: parkd restarts on it.
-	addr := freeAddr(t)
+	addr := testserver.FreeAddr(t)
 	serve := parkdSpec{addr: addr, flags: serveFlags(dataDir), ready: 15 * time.Second}
 	p := startParkd(ctx, t, bin, serve)
 

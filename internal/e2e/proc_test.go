@@ -5,7 +5,6 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -15,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/parkd/parkd/internal/testserver"
 )
 
 // The helpers of this file run the real parkd binary as a child process,
@@ -104,19 +105,6 @@ func runParkd(ctx context.Context, t *testing.T, bin string, args ...string) str
 	return string(out)
 }
 
-// freeAddr returns a loopback address with a port that was free a moment
-// ago.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
-}
-
 // parkdSpec says how to start `parkd serve`.
 type parkdSpec struct {
 	// name names the instance in failures and in its log file's name;
@@ -168,7 +156,7 @@ func startParkd(ctx context.Context, t *testing.T, bin string, s parkdSpec) *par
 	for attempt := 1; ; attempt++ {
 		addr := s.addr
 		if addr == "" {
-			addr = freeAddr(t)
+			addr = testserver.FreeAddr(t)
 		}
 		p, err := tryStartParkd(ctx, t, bin, addr, s)
 		if err == nil {

@@ -145,7 +145,7 @@ type writerStats struct {
 // Stats are counts of the group commits since the Store was opened.
 type Stats struct {
 	Commits int64 // transactions the writer committed (or tried to)
-	Updates int64 // successful Update calls those commits carried
+	Updates int64 // Update calls whose function succeeded, carried by those commits
 }
 
 // Stats returns the writer's counts so far.

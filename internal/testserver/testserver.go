@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -247,4 +248,17 @@ func (s *Server) Login(t testing.TB, userID, password string) string {
 		t.Fatalf("login %s: bad data %s", userID, resp.Data)
 	}
 	return out[0].AccessToken
+}
+
+// FreeAddr returns a loopback address with a port that was free a
+// moment ago, for a server a test starts itself (or a dead address).
+func FreeAddr(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
 }
