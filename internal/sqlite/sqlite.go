@@ -146,11 +146,25 @@ func pragmas(synchronous string) url.Values {
 	}}
 }
 
+// Page cache sizes, in KiB (PRAGMA cache_size with a negative value).
+// The writer keeps its cache across transactions, so it holds the pages
+// every commit touches (the indexes' upper levels). A reader's cache is
+// emptied whenever another connection has committed since its last read,
+// which under steady ingest is at nearly every read transaction: it only
+// serves the pages one transaction reads more than once, and a larger
+// one only raises the memory SQLite keeps mapped after a long read
+// (modernc.org/memory retains freed regions up to the high-water mark).
+const (
+	writerCacheKiB = 2048
+	readerCacheKiB = 512
+)
+
 // writerParams starts every write transaction with BEGIN IMMEDIATE, so
 // that it holds the write lock from the start.
 func writerParams(synchronous string) url.Values {
 	v := pragmas(synchronous)
 	v.Set("_txlock", "immediate")
+	v.Add("_pragma", fmt.Sprintf("cache_size(-%d)", writerCacheKiB))
 	return v
 }
 
@@ -158,6 +172,7 @@ func writerParams(synchronous string) url.Values {
 func readerParams() url.Values {
 	v := pragmas("NORMAL")
 	v.Add("_pragma", "query_only(1)")
+	v.Add("_pragma", fmt.Sprintf("cache_size(-%d)", readerCacheKiB))
 	return v
 }
 

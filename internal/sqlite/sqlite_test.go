@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -261,4 +262,33 @@ func BenchmarkUpdateParallel(b *testing.B) {
 		}
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "updates/s")
+}
+
+// TestPageCacheSizes checks that every connection gets its bounded page
+// cache: the writer's and, on each of the readers, the smaller one.
+func TestPageCacheSizes(t *testing.T) {
+	s, err := Open(filepath.Join(t.TempDir(), "parkd.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var kib int
+	if err := s.wc.QueryRowContext(t.Context(), "PRAGMA cache_size").Scan(&kib); err != nil || kib != -writerCacheKiB {
+		t.Fatalf("writer cache_size = %d, %v; want %d", kib, err, -writerCacheKiB)
+	}
+	// Hold every reader at once so that each one is asked.
+	conns := make([]*sql.Conn, DefaultReaders)
+	for i := range conns {
+		c, err := s.r.Conn(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		conns[i] = c
+	}
+	for i, c := range conns {
+		if err := c.QueryRowContext(t.Context(), "PRAGMA cache_size").Scan(&kib); err != nil || kib != -readerCacheKiB {
+			t.Fatalf("reader %d cache_size = %d, %v; want %d", i, kib, err, -readerCacheKiB)
+		}
+	}
 }
