@@ -8,7 +8,7 @@
 # Each sample also splits the resident memory: anonymous and file-backed
 # pages (/proc/PID/status), and of Go's own the heap resident (heap_sys -
 # heap_released), the heap in use and the goroutine stacks; anonymous
-# memory outside them is the SQLite library's. Heap profiles are taken
+# memory outside them (non_go_anon_kib) is the SQLite library's. Heap profiles are taken
 # from parkd's loopback debug listener after WARMUP_SAMPLES samples and
 # at the end (OUT/heap-start.pb.gz, OUT/heap-end.pb.gz; compare with
 # `go tool pprof -base OUT/heap-start.pb.gz OUT/heap-end.pb.gz`).
@@ -36,7 +36,7 @@ go build -o "$work/parkcheck" ./cmd/parkcheck
 pid=$!
 for _ in $(seq 1 100); do curl -sf "http://$ADDR/healthz" >/dev/null && break; sleep 0.1; done
 
-printf 'sec\trss_kib\tgoroutines\tloadavg1\tanon_kib\tfile_kib\tgo_heap_resident_kib\tgo_heap_inuse_kib\tgo_stack_kib\n' >"$OUT/samples.tsv"
+printf 'sec\trss_kib\tgoroutines\tloadavg1\tanon_kib\tfile_kib\tgo_heap_resident_kib\tgo_heap_inuse_kib\tgo_stack_kib\tnon_go_anon_kib\n' >"$OUT/samples.tsv"
 (
   t0=$(date +%s)
   n=0
@@ -48,8 +48,10 @@ printf 'sec\trss_kib\tgoroutines\tloadavg1\tanon_kib\tfile_kib\tgo_heap_resident
       END { if (g == "") print "NA\tNA\tNA\tNA"; else printf "%s\t%d\t%d\t%d\n", g, (hs - hr) / 1024, hi / 1024, st / 1024 }')
     IFS=$'\t' read -r rss anon file <<<"$mem"
     IFS=$'\t' read -r g heapres heapinuse stack <<<"$go"
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' $(($(date +%s) - t0)) "$rss" "$g" "$(cut -d' ' -f1 /proc/loadavg)" \
-      "$anon" "$file" "$heapres" "$heapinuse" "$stack" >>"$OUT/samples.tsv"
+    nongo=NA
+    [ "$heapres" != NA ] && nongo=$((anon - heapres - stack))
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' $(($(date +%s) - t0)) "$rss" "$g" "$(cut -d' ' -f1 /proc/loadavg)" \
+      "$anon" "$file" "$heapres" "$heapinuse" "$stack" "$nongo" >>"$OUT/samples.tsv"
     n=$((n + 1))
     if [ "$n" -eq "$WARMUP_SAMPLES" ]; then
       curl -sf -m 30 -o "$OUT/heap-start.pb.gz" "http://$DEBUG_ADDR/debug/pprof/heap" || true
@@ -78,4 +80,5 @@ slope() {
   echo "anonymous (KiB) slope: $(slope 5)"
   echo "Go heap resident (KiB) slope: $(slope 7)"
   echo "Go heap in use (KiB) slope: $(slope 8)"
+  echo "anonymous outside Go's heap and stacks (SQLite's and Go's runtime metadata, KiB) slope: $(slope 10)"
 } | tee "$OUT/summary.txt"
