@@ -5,7 +5,12 @@
 # logins are cheap), runs parkcheck fleet (each lot its own account, a
 # heartbeat every 30 s after its login) for DURATION after the last login,
 # and samples parkd's VmRSS and its goroutines (/metrics go_goroutines,
-# when served) every 5 s into OUT/samples.tsv. Prints the peak RSS.
+# when served) every 5 s into OUT/samples.tsv. Prints the peak RSS, the
+# heartbeats' latency as parkd measured it (its /metrics histogram, from
+# the request's arrival to its answer, against the tool's, which counts
+# from the moment it meant to send) and the kernel's TCP counters over the
+# run (listen-queue overflows, SYN retransmissions, resets), to tell where
+# a slow tail is spent.
 #
 #   scripts/fleet.sh                             # 100,000 lots, 5 minutes
 #   ACCOUNTS=20000 DURATION=2m OUT=/tmp/fleet scripts/fleet.sh
@@ -46,6 +51,23 @@ printf 'sec\trss_kib\tgoroutines\tloadavg1\n' >"$OUT/samples.tsv"
   done
 ) &
 
+# tcpstats: the kernel's TcpExt counters that show a refused or retried
+# connection, as name value lines.
+tcpstats() {
+  awk '/^TcpExt:/ { if (!h) { split($0, n); h = 1 } else { for (i = 2; i <= NF; i++) print n[i], $i } }' /proc/net/netstat |
+    grep -E '^(ListenOverflows|ListenDrops|TCPSynRetrans|TCPTimeouts|TCPAbortOnData|TCPAbortOnClose|TCPBacklogDrop|TCPReqQFullDrop) ' || true
+}
+tcpstats >"$OUT/tcp-before.txt"
 "$work/parkcheck" fleet --url "http://$ADDR" --prefix lot --accounts "$ACCOUNTS" --password 'Fleet@2024' \
   --interval "$INTERVAL" --duration "$DURATION" --json "$OUT/fleet.json" 2>"$OUT/progress.log" | tee "$OUT/fleet.txt" || true
 awk -F'\t' 'NR > 1 && $2 > peak {peak = $2} END {printf "parkd peak VmRSS: %.0f MiB\n", peak / 1024}' "$OUT/samples.tsv" | tee -a "$OUT/fleet.txt"
+curl -sf "http://$ADDR/metrics" >"$OUT/metrics.txt" || true
+tcpstats >"$OUT/tcp-after.txt"
+{
+  echo "heartbeats as parkd timed them (parkd_uplink_request_seconds, cumulative):"
+  awk '/^parkd_uplink_request_seconds_bucket\{interface="heartBeats"/ {
+      match($0, /le="[^"]*"/); le = substr($0, RSTART + 4, RLENGTH - 5); n[++k] = le; c[k] = $2 }
+    END { for (i = 1; i <= k; i++) printf "  <= %s s: %d (%.3f %%)\n", n[i], c[i], 100 * c[i] / c[k] }' "$OUT/metrics.txt"
+  echo "kernel TCP counters over the run (after - before):"
+  paste -d" " "$OUT/tcp-before.txt" "$OUT/tcp-after.txt" | awk '{ printf "  %s %d\n", $1, $4 - $2 }'
+} | tee -a "$OUT/fleet.txt"

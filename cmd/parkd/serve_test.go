@@ -1,41 +1,22 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/parkd/parkd/internal/lockedbuf"
 )
-
-// lockedBuffer is a bytes.Buffer written by the server and read by the
-// test.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // startServe runs `parkd serve` on a free loopback port with args added
 // and returns its stderr, the channel of its result, and its address.
-func startServe(t *testing.T, ctx context.Context, args ...string) (*lockedBuffer, <-chan error, string) {
+func startServe(t *testing.T, ctx context.Context, args ...string) (*lockedbuf.Buffer, <-chan error, string) {
 	t.Helper()
-	stderr := &lockedBuffer{}
+	stderr := &lockedbuf.Buffer{}
 	done := make(chan error, 1)
 	args = append([]string{"serve", "--addr", "127.0.0.1:0", "--data", t.TempDir(), "--plain-http"}, args...)
 	go func() { done <- run(ctx, args, stderr, stderr) }()
@@ -44,7 +25,7 @@ func startServe(t *testing.T, ctx context.Context, args ...string) (*lockedBuffe
 
 // logAddr waits up to 10 s for the JSON log line with message msg and
 // returns its addr.
-func logAddr(t *testing.T, stderr *lockedBuffer, msg string) string {
+func logAddr(t *testing.T, stderr *lockedbuf.Buffer, msg string) string {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {

@@ -10,11 +10,11 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/parkd/parkd/internal/api"
+	"github.com/parkd/parkd/internal/lockedbuf"
 	"github.com/parkd/parkd/internal/platform"
 	"github.com/parkd/parkd/internal/sim"
 	"github.com/parkd/parkd/internal/testserver"
@@ -25,24 +25,6 @@ const (
 	user     = "szpark001"
 	password = "Parking@2024"
 )
-
-// syncBuffer is a bytes.Buffer safe for a writer and a reader at once.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // startParkd starts a real parkd over HTTPS with its self-signed
 // certificate and the test account.
@@ -55,7 +37,7 @@ func startParkd(t *testing.T) *testserver.Server {
 
 func TestRunFillsThePlatform(t *testing.T) {
 	ts := startParkd(t)
-	var out, errb syncBuffer
+	var out, errb lockedbuf.Buffer
 	code := run(context.Background(), []string{"--url", ts.URL, "--user-id", user, "--password", password,
 		"--ca", filepath.Join(ts.Config.DataDir, "tls", "cert.pem"), "--lots", "2", "--rate", "10", "--speed", "3600",
 		"--duration", "2s", "--seed", "1", "--start", "2024-01-01 08:00:00", "--progress", "500ms",
@@ -90,7 +72,7 @@ func TestInterruptFlushesAndServesReservations(t *testing.T) {
 	ts := startParkd(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var out, errb syncBuffer
+	var out, errb lockedbuf.Buffer
 	done := make(chan int, 1)
 	go func() {
 		done <- run(ctx, []string{"--url", ts.URL, "--user-id", user, "--password", password, "--insecure",
@@ -188,7 +170,7 @@ func TestBookingThroughTheAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Setenv("PARKSIM_API_KEY", secret)
-	var out, errb syncBuffer
+	var out, errb lockedbuf.Buffer
 	code := run(context.Background(), []string{"--url", ts.URL, "--user-id", user, "--password", password,
 		"--ca", filepath.Join(ts.Config.DataDir, "tls", "cert.pem"), "--lots", "10", "--rate", "2", "--speed", "1800",
 		"--duration", "9s", "--seed", "4", "--progress", "2s", "--dir", t.TempDir(), "--no-sync",

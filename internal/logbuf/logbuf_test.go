@@ -1,34 +1,17 @@
 package logbuf
 
 import (
-	"bytes"
 	"log/slog"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/parkd/parkd/internal/lockedbuf"
 )
 
-// syncBuffer is a bytes.Buffer safe for the flusher and the test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func TestInfoIsBufferedAndWarningsAreWrittenAtOnce(t *testing.T) {
-	dst := &syncBuffer{}
+	dst := &lockedbuf.Buffer{}
 	w := New(dst, 64<<10)
 	log := slog.New(Handler(slog.NewJSONHandler(w, nil), w, slog.LevelWarn))
 	log.Info("request", "n", 1)
@@ -50,7 +33,7 @@ func TestInfoIsBufferedAndWarningsAreWrittenAtOnce(t *testing.T) {
 }
 
 func TestBackgroundFlushAndClose(t *testing.T) {
-	dst := &syncBuffer{}
+	dst := &lockedbuf.Buffer{}
 	w := New(dst, 64<<10)
 	if _, err := w.Write([]byte("one\n")); err != nil {
 		t.Fatal(err)
@@ -74,7 +57,7 @@ func TestBackgroundFlushAndClose(t *testing.T) {
 }
 
 func TestConcurrentWritesKeepLinesWhole(t *testing.T) {
-	dst := &syncBuffer{}
+	dst := &lockedbuf.Buffer{}
 	w := New(dst, 256) // small: fills and writes through often
 	var wg sync.WaitGroup
 	for g := range 8 {
