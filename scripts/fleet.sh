@@ -10,7 +10,10 @@
 # the request's arrival to its answer, against the tool's, which counts
 # from the moment it meant to send) and the kernel's TCP counters over the
 # run (listen-queue overflows, SYN retransmissions, resets), to tell where
-# a slow tail is spent.
+# a slow tail is spent. parkd serves its profiles on DEBUG_ADDR (loopback);
+# PROFILE_AT seconds after it starts (default 150, past the logins of
+# 100,000 lots on a 2-core machine) the script takes a 30 s CPU profile
+# (OUT/cpu.pb.gz) and the top's share of each process (OUT/top.txt).
 #
 #   scripts/fleet.sh                             # 100,000 lots, 5 minutes
 #   ACCOUNTS=20000 DURATION=2m OUT=/tmp/fleet scripts/fleet.sh
@@ -26,6 +29,8 @@ DURATION=${DURATION:-5m}
 INTERVAL=${INTERVAL:-30s}
 OUT=${OUT:-/tmp/fleet}
 ADDR=${ADDR:-127.0.0.1:18301}
+DEBUG_ADDR=${DEBUG_ADDR:-127.0.0.1:18302}
+PROFILE_AT=${PROFILE_AT:-150}
 LOG_LEVEL=${LOG_LEVEL:-info} # parkd --log-level: info logs a line per request (buffered)
 mkdir -p "$OUT"
 work=$(mktemp -d)
@@ -36,7 +41,7 @@ start=$(date +%s.%N)
 "$work/parkd" account add --data "$work/data" --count "$ACCOUNTS" --prefix lot --password 'Fleet@2024' --bcrypt-cost 4
 echo "provisioned $ACCOUNTS accounts in $(echo "$(date +%s.%N) - $start" | bc) s"
 "$work/parkd" serve --plain-http --sync full --data "$work/data" --addr "$ADDR" --log-level "$LOG_LEVEL" \
-  --heartbeat-interval "$INTERVAL" 2>"$OUT/parkd.log" &
+  --heartbeat-interval "$INTERVAL" --debug-addr "$DEBUG_ADDR" 2>"$OUT/parkd.log" &
 pid=$!
 for _ in $(seq 1 100); do curl -sf "http://$ADDR/healthz" >/dev/null && break; sleep 0.1; done
 
@@ -57,6 +62,13 @@ tcpstats() {
   awk '/^TcpExt:/ { if (!h) { split($0, n); h = 1 } else { for (i = 2; i <= NF; i++) print n[i], $i } }' /proc/net/netstat |
     grep -E '^(ListenOverflows|ListenDrops|TCPSynRetrans|TCPTimeouts|TCPAbortOnData|TCPAbortOnClose|TCPBacklogDrop|TCPReqQFullDrop) ' || true
 }
+(
+  sleep "$PROFILE_AT"
+  curl -sf -m 60 -o "$OUT/cpu.pb.gz" "http://$DEBUG_ADDR/debug/pprof/profile?seconds=30" &
+  sleep 10
+  top -b -n 1 -d 10 | head -20 >"$OUT/top.txt"
+  wait
+) &
 tcpstats >"$OUT/tcp-before.txt"
 "$work/parkcheck" fleet --url "http://$ADDR" --prefix lot --accounts "$ACCOUNTS" --password 'Fleet@2024' \
   --interval "$INTERVAL" --duration "$DURATION" --json "$OUT/fleet.json" 2>"$OUT/progress.log" | tee "$OUT/fleet.txt" || true

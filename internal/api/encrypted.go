@@ -54,29 +54,52 @@ func (s *Server) encryptionPolicy(ctx context.Context, userID string, code proto
 	return nil, nil
 }
 
-// cryptoCacheFor bounds how long an account's encryption settings are
-// trusted from memory: a key set or cleared by the operator applies on
-// every instance within this time.
+// cryptoCacheFor bounds how long the accounts' encryption settings and
+// roles are trusted from memory: a key set or cleared by the operator
+// applies on every instance within this time.
 const cryptoCacheFor = 5 * time.Second
 
-// cryptoEntry is an account's encryption settings as last read.
-type cryptoEntry struct {
-	key      []byte
-	require  bool
-	role     string
+// cryptoSnapshot is every account's encryption settings and role as last
+// read: the accounts with settings other than the defaults, by user id
+// (platform.Tx AccountSettings). An account not in it has no data key, no
+// requirement to encrypt and the role RolePLMS.
+type cryptoSnapshot struct {
+	accounts map[string]platform.AccountSettings
 	loadedAt time.Time
 }
 
-// cryptoSettings returns the encryption settings of an account, read from
-// the store at most every cryptoCacheFor so the hot path does not pay a
-// read per request.
+// cryptoSettings returns the encryption settings and role of an account
+// from one snapshot of all accounts, read from the store at most every
+// cryptoCacheFor: a request costs no read of its own, however many
+// accounts there are and however seldom each one calls. An account's
+// settings read at its login on this instance take precedence over an
+// older snapshot, so that an account created (or changed) just before it
+// logs in is served by its settings at once.
 func (s *Server) cryptoSettings(ctx context.Context, userID string) (platform.Account, error) {
-	now := time.Now()
-	if v, ok := s.cryptoCache.Load(userID); ok {
-		if e := v.(cryptoEntry); now.Sub(e.loadedAt) < cryptoCacheFor {
-			return platform.Account{UserID: userID, DataKey: e.key, RequireEncryption: e.require, Role: e.role}, nil
+	snap, err := s.cryptoSnapshot(ctx, time.Now())
+	if err != nil {
+		return platform.Account{}, err
+	}
+	a := snap.accounts[userID]
+	if v, ok := s.cryptoLogins.Load(userID); ok {
+		if l := v.(cryptoLogin); l.readAt.After(snap.loadedAt) {
+			a = l.settings
 		}
 	}
+	return platform.Account{UserID: userID, DataKey: a.DataKey, RequireEncryption: a.RequireEncryption, Role: a.Role}, nil
+}
+
+// cryptoLogin is an account's settings as read when it logged in.
+type cryptoLogin struct {
+	settings platform.AccountSettings
+	readAt   time.Time
+}
+
+// noteLogin reads the settings of an account that has just logged in, for
+// cryptoSettings. A failed read is only logged: the snapshot serves the
+// account within cryptoCacheFor.
+func (s *Server) noteLogin(ctx context.Context, userID string) {
+	readAt := time.Now()
 	var acct platform.Account
 	err := s.Uplink.Store.View(ctx, func(tx platform.Tx) error {
 		var err error
@@ -84,15 +107,55 @@ func (s *Server) cryptoSettings(ctx context.Context, userID string) (platform.Ac
 		return err
 	})
 	if err != nil {
-		return acct, err
+		s.Log.WarnContext(ctx, "reading the settings of an account at its login", "userId", userID, "err", err)
+		return
 	}
-	s.cryptoCache.Store(userID, cryptoEntry{key: acct.DataKey, require: acct.RequireEncryption, role: acct.Role, loadedAt: now})
-	return acct, nil
+	s.cryptoLogins.Store(userID, cryptoLogin{readAt: readAt, settings: platform.AccountSettings{
+		UserID: userID, DataKey: acct.DataKey, RequireEncryption: acct.RequireEncryption, Role: acct.Role}})
 }
 
-// ForgetAccount drops the cached settings of an account, for a caller that
-// changed the account in this process and needs the change at once.
-func (s *Server) ForgetAccount(userID string) { s.cryptoCache.Delete(userID) }
+// cryptoSnapshot returns the snapshot of the accounts' settings, reading
+// it again when it is older than cryptoCacheFor (or from the future: the
+// clock was set back). Callers wait while one of them reads.
+func (s *Server) cryptoSnapshot(ctx context.Context, now time.Time) (*cryptoSnapshot, error) {
+	if c := s.crypto.Load(); c != nil && now.Sub(c.loadedAt) < cryptoCacheFor && !now.Before(c.loadedAt) {
+		return c, nil
+	}
+	s.cryptoMu.Lock()
+	defer s.cryptoMu.Unlock()
+	if c := s.crypto.Load(); c != nil && now.Sub(c.loadedAt) < cryptoCacheFor && !now.Before(c.loadedAt) {
+		return c, nil // read by another caller meanwhile
+	}
+	var list []platform.AccountSettings
+	err := s.Uplink.Store.View(ctx, func(tx platform.Tx) error {
+		var err error
+		list, err = tx.AccountSettings()
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	c := &cryptoSnapshot{accounts: make(map[string]platform.AccountSettings, len(list)), loadedAt: now}
+	for _, a := range list {
+		c.accounts[a.UserID] = a
+	}
+	s.crypto.Store(c)
+	s.cryptoLogins.Range(func(k, v any) bool { // what the snapshot now covers
+		if !v.(cryptoLogin).readAt.After(now) {
+			s.cryptoLogins.Delete(k)
+		}
+		return true
+	})
+	return c, nil
+}
+
+// ForgetAccount drops the cached settings (of every account), for a
+// caller that changed an account in this process and needs the change at
+// once.
+func (s *Server) ForgetAccount(userID string) {
+	s.cryptoLogins.Delete(userID)
+	s.crypto.Store(nil)
+}
 
 // decryptItems decrypts the Base64 text of an encrypted request's data
 // with key and splits the plaintext into items.

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/parkd/parkd/internal/offpeak"
@@ -55,7 +56,9 @@ type Server struct {
 
 	addrLimits    *ratelimit.Keyed
 	accountLimits *ratelimit.Keyed
-	cryptoCache   sync.Map // userID -> cryptoEntry
+	crypto        atomic.Pointer[cryptoSnapshot] // the accounts' settings, see cryptoSettings
+	cryptoMu      sync.Mutex                     // one read of them at a time
+	cryptoLogins  sync.Map                       // userID -> cryptoLogin, newer than the snapshot
 }
 
 var errPanic = errors.New("panic")

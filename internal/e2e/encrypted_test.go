@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/parkd/parkd/client"
 	"github.com/parkd/parkd/internal/platform"
+	"github.com/parkd/parkd/internal/server"
 	"github.com/parkd/parkd/internal/testserver"
 	"github.com/parkd/parkd/protocol"
 )
@@ -277,5 +279,57 @@ func TestEncryptedHeartbeat(t *testing.T) {
 	wantOK(t, resp)
 	if out := decode[protocol.HeartbeatResponse](t, resp); len(out) != 1 || out[0].Timestamp != now(srv) {
 		t.Errorf("heartbeat answer %s", resp.Data)
+	}
+}
+
+// TestManyAccountsShareOneReadOfTheirSettings checks that the accounts'
+// encryption settings and roles come from one shared read, not from a
+// read per account: 40 lots that each send one request (as lots that only
+// heartbeat every 30 s do) cost a few read transactions, not 40. The
+// settings read at each login serve the account at once: a lot whose key
+// was set after the shared read, just before it logged in, sends
+// encrypted data in its first request.
+func TestManyAccountsShareOneReadOfTheirSettings(t *testing.T) {
+	srv := testserver.Start(t, testserver.Options{Config: server.Config{MetricsToken: metricsToken}})
+	// A first lot's heartbeat makes the server read the settings.
+	if r := heartbeat(t, srv, vendor(t, srv, "early")); r.Code != 0 {
+		t.Fatalf("heartbeat of the first lot: code %d %q", r.Code, r.Message)
+	}
+	const lots = 40
+	tokens := make([]string, lots)
+	for i := range tokens {
+		userID := fmt.Sprintf("lot%03d", i)
+		addAccount(t, srv, userID)
+		if i == 0 {
+			update(t, srv, func(tx platform.Tx) error {
+				a, err := tx.Account(userID)
+				if err != nil {
+					return err
+				}
+				a.DataKey, a.RequireEncryption = dataKey, true
+				return tx.PutAccount(a)
+			})
+		}
+		tokens[i] = srv.Login(t, userID, password)
+	}
+	views := func() float64 { return sample(t, scrape(t, srv), `parkd_store_seconds_count{op="view"}`) }
+	before := views()
+	for i, tok := range tokens {
+		if i == 0 {
+			rt := protocol.NewDateTime(srv.Clock.Now())
+			b64 := encrypt(t, dataKey, []protocol.HeartbeatRequest{{RequestTime: rt}})
+			if r := postEncrypted(t, srv, protocol.HeartBeats, tok, b64); r.Code != 0 {
+				t.Fatalf("encrypted heartbeat of the lot keyed before its login: code %d %q", r.Code, r.Message)
+			}
+			continue
+		}
+		if r := heartbeat(t, srv, tok); r.Code != 0 {
+			t.Fatalf("heartbeat %d: code %d %q", i, r.Code, r.Message)
+		}
+	}
+	// One read of the settings, one of the unavailable accounts, and the
+	// scrape's own gauge sample at most; a read per lot would be 40.
+	if n := views() - before; n > 4 {
+		t.Errorf("%d lots' heartbeats took %v read transactions, want at most 4", lots, n)
 	}
 }

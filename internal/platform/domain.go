@@ -46,6 +46,16 @@ type Token struct {
 	LastSeen time.Time // issue time or last heartbeat
 }
 
+// AccountSettings is what AccountSettings reports of an account: the
+// fields of Account that decide how its requests are read and which
+// interfaces it may call.
+type AccountSettings struct {
+	UserID            string
+	DataKey           []byte
+	RequireEncryption bool
+	Role              string
+}
+
 // AccountStatus is what UnavailableAccounts reports of an account.
 type AccountStatus struct {
 	UserID   string

@@ -42,6 +42,11 @@ type Tx interface {
 	// cached token honest and tells a heartbeat whether it changes the
 	// account's state.
 	UnavailableAccounts() ([]AccountStatus, error)
+	// AccountSettings returns the accounts whose encryption settings or
+	// role differ from the defaults (a data key, the requirement to
+	// encrypt, a role other than RolePLMS), by user id: the cheap shared
+	// read from which every request's account settings are taken.
+	AccountSettings() ([]AccountSettings, error)
 	// SetAccountState records a change of online state: it updates the
 	// account's Online/StateSince and appends e to the history.
 	SetAccountState(e LivenessEvent) error

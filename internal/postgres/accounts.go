@@ -52,6 +52,20 @@ func (t *tx) UnavailableAccounts() ([]platform.AccountStatus, error) {
 	}, "SELECT user_id, disabled, online FROM accounts WHERE disabled OR NOT online ORDER BY user_id")
 }
 
+// settingsWhere selects the accounts with settings other than the
+// defaults; the partial index accounts_settings (0010) holds exactly them.
+const settingsWhere = `data_key IS NOT NULL OR require_encryption OR role NOT IN ('', 'plms')`
+
+// AccountSettings returns the accounts whose data key, encryption
+// requirement or role is not the default, by user id.
+func (t *tx) AccountSettings() ([]platform.AccountSettings, error) {
+	return getAll(t, func(r pgx.Row) (platform.AccountSettings, error) {
+		var a platform.AccountSettings
+		err := r.Scan(&a.UserID, &a.DataKey, &a.RequireEncryption, &a.Role)
+		return a, err
+	}, "SELECT user_id, data_key, require_encryption, role FROM accounts WHERE "+settingsWhere+" ORDER BY user_id")
+}
+
 // SetAccountState sets the account's Online and StateSince from e and
 // appends e to its history; ErrNotFound when the account does not exist.
 func (t *tx) SetAccountState(e platform.LivenessEvent) error {

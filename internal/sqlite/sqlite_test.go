@@ -138,6 +138,12 @@ func TestReservationQueriesUseIndexes(t *testing.T) {
 			[]any{"pending", "waitlisted", 0}, "reservations_state_over_time"},
 		"ReservationsToExpire hold": {"SELECT book_code FROM reservations WHERE state = ? AND hold_until <= ?",
 			[]any{"confirmed", 0}, "reservations_state_hold_until"},
+		// Not reservations, but read as often: at most every 5 s by every
+		// instance, over all accounts.
+		"UnavailableAccounts": {"SELECT user_id, disabled, online FROM accounts WHERE disabled OR NOT online ORDER BY user_id",
+			nil, "accounts_unavailable"},
+		"AccountSettings": {"SELECT user_id, data_key, require_encryption, role FROM accounts WHERE " + settingsWhere + " ORDER BY user_id",
+			nil, "accounts_settings"},
 	}
 	for name, q := range queries {
 		rows, err := s.r.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+q.query, q.args...)

@@ -13,6 +13,7 @@ func accountCases() []testCase {
 		{"Accounts lists every account by user id", testAccountsOrder},
 		{"UnavailableAccounts lists the disabled and offline accounts by user id", testUnavailableAccounts},
 		{"an account's data key and encryption requirement round-trip", testAccountDataKey},
+		{"AccountSettings lists the accounts with a key, a requirement or a role by user id", testAccountSettings},
 		{"every getter reports not found", testNotFound},
 		{"SetAccountState updates the account and appends to its history", testSetAccountState},
 		{"SetAccountState of an unknown account is not found", testSetAccountStateUnknown},
@@ -276,4 +277,42 @@ func testUnavailableAccounts(t *testing.T, s platform.Store) {
 	})
 	same(t, "UnavailableAccounts after enabling "+u2, unavailable(), []platform.AccountStatus{
 		{UserID: "u3", Disabled: true}, {UserID: "u4"}})
+}
+
+func testAccountSettings(t *testing.T, s platform.Store) {
+	settings := func() []platform.AccountSettings {
+		return get(t, s, func(tx platform.Tx) ([]platform.AccountSettings, error) { return tx.AccountSettings() })
+	}
+	key := []byte("0123456789abcdef")
+	update(t, s, func(tx platform.Tx) error {
+		for _, a := range []struct {
+			id      string
+			key     []byte
+			require bool
+			role    string
+		}{{"u5", nil, false, platform.RoleOffPeak}, {u2, key, true, ""}, {u1, nil, false, ""},
+			{"u3", key, false, platform.RolePLMS}, {"u4", nil, false, platform.RolePLMS}} {
+			acct := newAccount(a.id)
+			acct.DataKey, acct.RequireEncryption, acct.Role = a.key, a.require, a.role
+			if err := tx.PutAccount(acct); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	same(t, "AccountSettings", settings(), []platform.AccountSettings{
+		{UserID: u2, DataKey: key, RequireEncryption: true, Role: ""},
+		{UserID: "u3", DataKey: key, Role: platform.RolePLMS},
+		{UserID: "u5", Role: platform.RoleOffPeak}})
+	update(t, s, func(tx platform.Tx) error {
+		a, err := tx.Account(u2)
+		if err != nil {
+			return err
+		}
+		a.DataKey, a.RequireEncryption = nil, false
+		return tx.PutAccount(a)
+	})
+	same(t, "AccountSettings after clearing "+u2+"'s key", settings(), []platform.AccountSettings{
+		{UserID: "u3", DataKey: key, Role: platform.RolePLMS},
+		{UserID: "u5", Role: platform.RoleOffPeak}})
 }
