@@ -301,6 +301,8 @@ func TestManyAccountsShareOneReadOfTheirSettings(t *testing.T) {
 		userID := fmt.Sprintf("lot%03d", i)
 		addAccount(t, srv, userID)
 		if i == 0 {
+			// Not setDataKey: it drops the server's cached settings, and
+			// this lot must be served while the shared read predates its key.
 			update(t, srv, func(tx platform.Tx) error {
 				a, err := tx.Account(userID)
 				if err != nil {
