@@ -115,15 +115,15 @@ func (s *Server) noteLogin(ctx context.Context, userID string) {
 }
 
 // cryptoSnapshot returns the snapshot of the accounts' settings, reading
-// it again when it is older than cryptoCacheFor (or from the future: the
-// clock was set back). Callers wait while one of them reads.
+// it again when it is older than cryptoCacheFor (or that far in the
+// future: the clock was set back). Callers wait while one of them reads.
 func (s *Server) cryptoSnapshot(ctx context.Context, now time.Time) (*cryptoSnapshot, error) {
-	if c := s.crypto.Load(); c != nil && now.Sub(c.loadedAt) < cryptoCacheFor && !now.Before(c.loadedAt) {
+	if c := s.crypto.Load(); c != nil && fresh(c.loadedAt, now) {
 		return c, nil
 	}
 	s.cryptoMu.Lock()
 	defer s.cryptoMu.Unlock()
-	if c := s.crypto.Load(); c != nil && now.Sub(c.loadedAt) < cryptoCacheFor && !now.Before(c.loadedAt) {
+	if c := s.crypto.Load(); c != nil && fresh(c.loadedAt, now) {
 		return c, nil // read by another caller meanwhile
 	}
 	var list []platform.AccountSettings
@@ -147,6 +147,15 @@ func (s *Server) cryptoSnapshot(ctx context.Context, now time.Time) (*cryptoSnap
 		return true
 	})
 	return c, nil
+}
+
+// fresh reports whether a snapshot read at at is still good at now: less
+// than cryptoCacheFor old, or from less than that in the future. A caller
+// whose now was taken before another caller's read (it waited for the
+// lock meanwhile) must not read again.
+func fresh(at, now time.Time) bool {
+	d := now.Sub(at)
+	return d < cryptoCacheFor && d > -cryptoCacheFor
 }
 
 // ForgetAccount drops the cached settings (of every account), for a

@@ -440,3 +440,46 @@ func TestHeartbeatsAndFlushesSideBySide(t *testing.T) {
 		t.Fatalf("stored last-seen %v (%v), want the latest heartbeat %v", stored.LastSeen, err, time.UnixMilli(last.Load()))
 	}
 }
+
+// TestAWaiterDoesNotReadTheSharedListAgain: a heartbeat whose time was
+// taken just before another one read the list of disabled and offline
+// accounts (it waited for the lock meanwhile) uses that list and does not
+// read it again, so a burst of heartbeats at the moment the list expires
+// costs one read, not one each.
+func TestAWaiterDoesNotReadTheSharedListAgain(t *testing.T) {
+	f := newFlushFixture(t, session.Config{})
+	cs := &countingStore{Store: f.store}
+	m := session.New(cs, func() time.Time { return f.now }, session.Config{}, slog.New(slog.DiscardHandler))
+	t0 := f.now
+	err := f.store.Update(context.Background(), func(tx platform.Tx) error {
+		for _, u := range []string{"w1", "w2"} {
+			if err := tx.PutAccount(platform.Account{UserID: u, CreatedAt: t0, StateSince: t0}); err != nil {
+				return err
+			}
+			if err := tx.PutToken(platform.Token{Value: "tok-" + u, UserID: u, IssuedAt: t0, LastSeen: t0}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tok := range []string{"tok-w1", "tok-w2"} {
+		if _, err := m.Heartbeat(context.Background(), tok); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.now = t0.Add(10 * time.Second) // both cached tokens are due a check
+	if _, err := m.Heartbeat(context.Background(), "tok-w1"); err != nil {
+		t.Fatal(err)
+	}
+	before := cs.views.Load()
+	f.now = t0.Add(9 * time.Second) // taken before that check's read
+	if _, err := m.Heartbeat(context.Background(), "tok-w2"); err != nil {
+		t.Fatal(err)
+	}
+	if got := cs.views.Load() - before; got != 0 {
+		t.Errorf("a heartbeat timed 1 s before the shared read made %d reads, want 0", got)
+	}
+}

@@ -235,7 +235,7 @@ func (m *Manager) Authenticate(ctx context.Context, value string) (string, error
 func (m *Manager) status(ctx context.Context, userID string, now time.Time) (platform.AccountStatus, error) {
 	m.unMu.Lock()
 	defer m.unMu.Unlock()
-	if m.unavail == nil || now.Sub(m.unAt) >= m.cfg.CacheFor || now.Before(m.unAt) {
+	if m.unavail == nil || !fresh(m.unAt, now, m.cfg.CacheFor) {
 		var list []platform.AccountStatus
 		err := m.store.View(ctx, func(tx platform.Tx) error {
 			var err error
@@ -255,6 +255,16 @@ func (m *Manager) status(ctx context.Context, userID string, now time.Time) (pla
 		return st, nil
 	}
 	return platform.AccountStatus{UserID: userID, Online: true}, nil
+}
+
+// fresh reports whether something read at at is still good at now: less
+// than window old, or from less than window in the future. A caller whose
+// now was taken before another caller's read (it waited for the lock
+// meanwhile) must not read again; only a clock set back by a whole
+// window makes a read look stale from the future.
+func fresh(at, now time.Time, window time.Duration) bool {
+	d := now.Sub(at)
+	return d < window && d > -window
 }
 
 // wentOnline notes that this instance recorded userID online.
