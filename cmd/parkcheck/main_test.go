@@ -93,7 +93,7 @@ func TestPlatformPasswordFromEnvironment(t *testing.T) {
 func acceptAnySign(t *testing.T) *httptest.Server {
 	t.Helper()
 	srv := startParkd(t)
-	inner := srv.API.Handler()
+	inner := srv.Handler()
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		var env map[string]json.RawMessage

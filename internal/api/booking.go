@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/parkd/parkd/internal/platform"
+	reqinfo "github.com/parkd/parkd/internal/request"
 	"github.com/parkd/parkd/internal/reservation"
 	"github.com/parkd/parkd/protocol"
 )
@@ -20,14 +21,9 @@ import (
 // city's app back end: JSON in the standard's response envelope, with
 // appendix-A codes and HTTP statuses that say the same. Clients
 // authenticate with an API key the operator issues (`parkd apikey add`),
-// sent as "Authorization: Bearer ID.SECRET".
-func (s *Server) routeBooking(mux *http.ServeMux) {
-	mux.HandleFunc("POST /api/v1/reservations", s.bookCreate)
-	mux.HandleFunc("GET /api/v1/reservations", s.bookList)
-	mux.HandleFunc("GET /api/v1/reservations/{bookCode}", s.bookGet)
-	mux.HandleFunc("PATCH /api/v1/reservations/{bookCode}", s.bookChange)
-	mux.HandleFunc("DELETE /api/v1/reservations/{bookCode}", s.bookCancel)
-}
+// sent as "Authorization: Bearer ID.SECRET". Its handlers are BookCreate,
+// BookList, BookGet, BookChange and BookCancel
+// (internal/server/routes.go).
 
 // NewAPIKey makes a booking API key: the stored record and the secret,
 // shown once, to give the client as "ID.SECRET".
@@ -125,7 +121,7 @@ func (s *Server) bookingBody(w http.ResponseWriter, r *http.Request) (reservatio
 	return protocol.Decode[reservation.Booking](body)
 }
 
-func (s *Server) bookCreate(w http.ResponseWriter, r *http.Request) {
+func (s *Server) BookCreate(w http.ResponseWriter, r *http.Request) {
 	client, err := s.apiClient(r)
 	var b reservation.Booking
 	if err == nil {
@@ -138,7 +134,7 @@ func (s *Server) bookCreate(w http.ResponseWriter, r *http.Request) {
 	s.bookAnswer(w, r, http.StatusCreated, res, nil, err)
 }
 
-func (s *Server) bookGet(w http.ResponseWriter, r *http.Request) {
+func (s *Server) BookGet(w http.ResponseWriter, r *http.Request) {
 	client, err := s.apiClient(r)
 	var res platform.Reservation
 	var evs []platform.ReservationEvent
@@ -148,7 +144,7 @@ func (s *Server) bookGet(w http.ResponseWriter, r *http.Request) {
 	s.bookAnswer(w, r, http.StatusOK, res, evs, err)
 }
 
-func (s *Server) bookList(w http.ResponseWriter, r *http.Request) {
+func (s *Server) BookList(w http.ResponseWriter, r *http.Request) {
 	client, err := s.apiClient(r)
 	plate := r.URL.Query().Get("plateNo")
 	if err == nil && plate == "" {
@@ -172,7 +168,7 @@ func (s *Server) bookList(w http.ResponseWriter, r *http.Request) {
 	s.writeEnvelope(w, http.StatusOK, protocol.NewResponse(protocol.CodeOK, "", s.Now(), views))
 }
 
-func (s *Server) bookChange(w http.ResponseWriter, r *http.Request) {
+func (s *Server) BookChange(w http.ResponseWriter, r *http.Request) {
 	client, err := s.apiClient(r)
 	var b reservation.Booking
 	if err == nil {
@@ -185,7 +181,7 @@ func (s *Server) bookChange(w http.ResponseWriter, r *http.Request) {
 	s.bookAnswer(w, r, http.StatusOK, res, nil, err)
 }
 
-func (s *Server) bookCancel(w http.ResponseWriter, r *http.Request) {
+func (s *Server) BookCancel(w http.ResponseWriter, r *http.Request) {
 	client, err := s.apiClient(r)
 	var res platform.Reservation
 	if err == nil {
@@ -218,7 +214,7 @@ var bookingStatus = map[protocol.Code]int{
 func (s *Server) bookError(w http.ResponseWriter, r *http.Request, err error) {
 	pe, internal := wireError(err)
 	if internal {
-		id := RequestID(r.Context())
+		id := reqinfo.RequestID(r.Context())
 		s.Log.Error("internal error", "requestId", id, "err", err)
 		pe = protocol.Errorf(protocol.CodeInternal, "request %s", id)
 	}

@@ -7,6 +7,7 @@ import (
 	"mime/multipart"
 	"net/http"
 
+	reqinfo "github.com/parkd/parkd/internal/request"
 	"github.com/parkd/parkd/protocol"
 )
 
@@ -25,9 +26,7 @@ func (s *Server) servePicture(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if sw, ok := w.(*statusWriter); ok {
-		sw.user = userID
-	}
+	reqinfo.SetUser(r.Context(), userID)
 	if err := s.accountAllowed(userID); err != nil {
 		s.writeError(w, r, err)
 		return

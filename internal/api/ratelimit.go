@@ -9,10 +9,10 @@ import (
 	"github.com/parkd/parkd/protocol"
 )
 
-// Limits sets the request rate limits. A zero rate turns a limit off.
+// Limits sets the request rate limits of the uplink. A zero rate turns a
+// limit off. (The per-address limit of every route is the server's:
+// internal/server/routes.go.)
 type Limits struct {
-	// PerAddr limits requests from one client address (all routes).
-	PerAddr float64
 	// PerAccount limits the uplink requests of one account, whichever
 	// address they come from.
 	PerAccount float64
@@ -21,27 +21,14 @@ type Limits struct {
 	Burst int
 }
 
-// tooMany answers HTTP 429 with a response envelope, code 3, and a
-// Retry-After header.
-func (s *Server) tooMany(w http.ResponseWriter, what string, wait time.Duration) {
+// TooMany answers HTTP 429 with a response envelope, code 3, and a
+// Retry-After header: the answer of every request over a rate limit of
+// this server (an address's, an account's).
+func TooMany(w http.ResponseWriter, what string, wait time.Duration, now time.Time) {
 	secs := int(math.Ceil(wait.Seconds()))
 	w.Header().Set("Retry-After", strconv.Itoa(max(secs, 1)))
-	resp := protocol.ErrorResponse(protocol.Errorf(protocol.CodeInternal, "rate limit of this %s exceeded; retry after %d s", what, max(secs, 1)), s.Now())
-	s.writeEnvelope(w, http.StatusTooManyRequests, resp)
-}
-
-// withAddrLimit applies the per-address limit before anything else.
-func (s *Server) withAddrLimit(next http.Handler) http.Handler {
-	if s.addrLimits == nil {
-		return next
-	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if ok, wait := s.addrLimits.Allow(clientAddr(r), time.Now()); !ok {
-			s.tooMany(w, "address", wait)
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
+	resp := protocol.ErrorResponse(protocol.Errorf(protocol.CodeInternal, "rate limit of this %s exceeded; retry after %d s", what, max(secs, 1)), now)
+	WriteEnvelope(w, http.StatusTooManyRequests, resp)
 }
 
 // rateLimited is the error of a request over a limit; writeError answers

@@ -16,6 +16,7 @@ import (
 	"github.com/parkd/parkd/internal/offpeak"
 	"github.com/parkd/parkd/internal/platform"
 	"github.com/parkd/parkd/internal/ratelimit"
+	reqinfo "github.com/parkd/parkd/internal/request"
 	"github.com/parkd/parkd/internal/reservation"
 	"github.com/parkd/parkd/internal/session"
 	"github.com/parkd/parkd/internal/uplink"
@@ -47,24 +48,16 @@ type Server struct {
 	Window time.Duration
 	// Limits are the request rate limits (off when zero).
 	Limits Limits
-	// Mount adds the routes of the other parts of parkd (public read API,
-	// console, metrics) to the mux, under the same request log, request
-	// id and per-address limit; nil adds none.
-	Mount func(mux *http.ServeMux)
-	// Metrics is told of every answered request; nil records nothing.
-	Metrics Recorder
 
-	addrLimits    *ratelimit.Keyed
 	accountLimits *ratelimit.Keyed
 	crypto        atomic.Pointer[cryptoSnapshot] // the accounts' settings, see cryptoSettings
 	cryptoMu      sync.Mutex                     // one read of them at a time
 	cryptoLogins  sync.Map                       // userID -> cryptoLogin, newer than the snapshot
 }
 
-var errPanic = errors.New("panic")
-
-// Handler returns the HTTP handler of the platform's API.
-func (s *Server) Handler() http.Handler {
+// Init applies the defaults of the zero fields; call it once, before
+// serving. The routes are those of internal/server/routes.go.
+func (s *Server) Init() {
 	if s.MaxBody <= 0 {
 		s.MaxBody = DefaultMaxBody
 	}
@@ -74,27 +67,12 @@ func (s *Server) Handler() http.Handler {
 	if s.Window <= 0 {
 		s.Window = DefaultWindow
 	}
-	s.addrLimits = ratelimit.New(s.Limits.PerAddr, s.Limits.Burst)
 	s.accountLimits = ratelimit.New(s.Limits.PerAccount, s.Limits.Burst)
-	mux := http.NewServeMux()
-	mux.HandleFunc("POST "+protocol.PathPrefix+"{code}", s.serveUplink)
-	mux.HandleFunc("/dataReceive/", s.serveUnknown)
-	if s.Reservations != nil {
-		s.routeBooking(mux)
-	}
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		_, _ = w.Write([]byte("ok\n"))
-	})
-	if s.Mount != nil {
-		s.Mount(mux)
-	}
-	return s.withRequestLog(s.withAddrLimit(mux))
 }
 
-// serveUnknown answers paths under /dataReceive/ that name no interface
+// ServeUnknown answers paths under /dataReceive/ that name no interface
 // (404 with an envelope, code 2), and other methods on known ones (405).
-func (s *Server) serveUnknown(w http.ResponseWriter, r *http.Request) {
+func (s *Server) ServeUnknown(w http.ResponseWriter, r *http.Request) {
 	code := protocol.Interface(strings.TrimPrefix(r.URL.Path, protocol.PathPrefix))
 	if code.IsUplink() && r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
@@ -112,9 +90,13 @@ func (s *Server) writeResponse(w http.ResponseWriter, resp protocol.Response) {
 
 // writeEnvelope writes a response envelope with an HTTP status.
 func (s *Server) writeEnvelope(w http.ResponseWriter, status int, resp protocol.Response) {
-	if sw, ok := w.(*statusWriter); ok {
-		sw.code = int(resp.Code)
-	}
+	WriteEnvelope(w, status, resp)
+}
+
+// WriteEnvelope writes a response envelope with an HTTP status, and notes
+// its code for the request log.
+func WriteEnvelope(w http.ResponseWriter, status int, resp protocol.Response) {
+	reqinfo.NoteCode(w, int(resp.Code))
 	b, err := resp.AppendJSON(make([]byte, 0, 96+len(resp.Message)+len(resp.Data)))
 	if err != nil {
 		b = []byte(`{"code":3,"message":"其他错误","timestamp":0,"data":[]}`)
@@ -134,12 +116,12 @@ func (s *Server) writeOK(w http.ResponseWriter, data any) {
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var rl *rateLimited
 	if errors.As(err, &rl) {
-		s.tooMany(w, rl.what, rl.wait)
+		TooMany(w, rl.what, rl.wait, s.Now())
 		return
 	}
 	pe, internal := wireError(err)
 	if internal {
-		id := RequestID(r.Context())
+		id := reqinfo.RequestID(r.Context())
 		s.Log.Error("internal error", "requestId", id, "err", err)
 		pe = protocol.Errorf(protocol.CodeInternal, "request %s", id)
 	}

@@ -5,10 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"net"
 	"net/http"
 	"strings"
 
+	reqinfo "github.com/parkd/parkd/internal/request"
 	"github.com/parkd/parkd/protocol"
 )
 
@@ -21,17 +21,15 @@ type request struct {
 	items  []json.RawMessage
 }
 
-// serveUplink handles POST /dataReceive/v1/{code}. Checks run in this
+// ServeUplink handles POST /dataReceive/v1/{code}. Checks run in this
 // order: interface known (404, code 2), body size and envelope (2, 4),
 // token (5), the account's role (1, offpeak.go), encryption (4: encrypted login, no key, or plaintext from an
 // account that requires encryption; 2: encrypted data not a string),
 // timestamp window (4), sign (6), decryption (1005), items (4, 1004, 1005,
 // 1007), then the interface's own rules. See encrypted.go for §7.
-func (s *Server) serveUplink(w http.ResponseWriter, r *http.Request) {
+func (s *Server) ServeUplink(w http.ResponseWriter, r *http.Request) {
 	code := protocol.Interface(r.PathValue("code"))
-	if sw, ok := w.(*statusWriter); ok {
-		sw.iface = string(code)
-	}
+	reqinfo.SetInterface(r.Context(), string(code))
 	if !code.IsUplink() {
 		resp := protocol.ErrorResponse(protocol.Errorf(protocol.CodeFormat, "unknown interface %q", string(code)), s.Now())
 		s.writeEnvelope(w, http.StatusNotFound, resp)
@@ -46,7 +44,7 @@ func (s *Server) serveUplink(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	data, err := s.dispatch(r.Context(), code, req, clientAddr(r))
+	data, err := s.dispatch(r.Context(), code, req, reqinfo.ClientAddr(r))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -84,9 +82,7 @@ func (s *Server) readRequest(w http.ResponseWriter, r *http.Request, code protoc
 		if req.userID, err = s.Sessions.Authenticate(r.Context(), req.token); err != nil {
 			return req, err
 		}
-		if sw, ok := w.(*statusWriter); ok {
-			sw.user = req.userID
-		}
+		reqinfo.SetUser(r.Context(), req.userID)
 		if err := s.accountAllowed(req.userID); err != nil {
 			return req, err
 		}
@@ -147,14 +143,6 @@ func token(r *http.Request) string {
 		t = strings.TrimSpace(t[7:])
 	}
 	return t
-}
-
-func clientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 // dispatch decodes the items for code and calls the service.

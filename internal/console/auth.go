@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"io"
 	"mime"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -20,6 +19,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/parkd/parkd/internal/platform"
+	"github.com/parkd/parkd/internal/request"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -120,16 +120,6 @@ func newToken() string {
 	return base64.RawURLEncoding.EncodeToString(b[:])
 }
 
-// clientAddr is the address a request came from (the peer: forwarding
-// headers are not trusted).
-func clientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
-
 // jsonBody checks that a POST carries JSON (415 otherwise), which with
 // SameSite=Strict keeps other sites from posting in an operator's name.
 func jsonBody(w http.ResponseWriter, r *http.Request) bool {
@@ -150,8 +140,8 @@ type nameBody struct {
 	Name string `json:"name"`
 }
 
-// serveLogin checks a name and password and opens a session.
-func (s *Server) serveLogin(w http.ResponseWriter, r *http.Request) {
+// ServeLogin checks a name and password and opens a session.
+func (s *Server) ServeLogin(w http.ResponseWriter, r *http.Request) {
 	if !jsonBody(w, r) {
 		return
 	}
@@ -174,7 +164,7 @@ func (s *Server) serveLogin(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "password is required")
 		return
 	}
-	ctx, addr, now := r.Context(), clientAddr(r), s.cfg.Now()
+	ctx, addr, now := r.Context(), request.ClientAddr(r), s.cfg.Now()
 	locked, err := s.lockedOut(ctx, addr, now)
 	if err != nil {
 		s.internalError(w, r, err)
@@ -203,7 +193,7 @@ func (s *Server) serveLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: token, Path: "/console/", HttpOnly: true,
-		Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode})
+		Secure: request.Secure(r), SameSite: http.SameSiteStrictMode})
 	s.cfg.Log.Info("console login", "operator", req.Name, "remote", addr)
 	writeJSON(w, http.StatusOK, nameBody{Name: req.Name})
 }
@@ -247,8 +237,8 @@ func (s *Server) openSession(ctx context.Context, name, addr string, now time.Ti
 	return token, err
 }
 
-// serveLogout deletes the session and clears the cookie.
-func (s *Server) serveLogout(w http.ResponseWriter, r *http.Request) {
+// ServeLogout deletes the session and clears the cookie.
+func (s *Server) ServeLogout(w http.ResponseWriter, r *http.Request) {
 	if !jsonBody(w, r) {
 		return
 	}
@@ -261,13 +251,13 @@ func (s *Server) serveLogout(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: "", Path: "/console/", MaxAge: -1, HttpOnly: true,
-		Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode})
+		Secure: request.Secure(r), SameSite: http.SameSiteStrictMode})
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// serveMe answers the signed-in operator's name.
-func (s *Server) serveMe(w http.ResponseWriter, r *http.Request) {
+// ServeMe answers the signed-in operator's name.
+func (s *Server) ServeMe(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, nameBody{Name: sessionOf(r.Context()).Name})
 }
 
@@ -279,9 +269,9 @@ func sessionOf(ctx context.Context) platform.OperatorSession {
 	return sess
 }
 
-// authed lets a request through to h only with a live session: 401
+// Authed lets a request through to h only with a live session: 401
 // otherwise. Each use moves the session's expiry forward.
-func (s *Server) authed(h http.HandlerFunc) http.HandlerFunc {
+func (s *Server) Authed(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		sess, ok, err := s.session(r)
 		if err != nil {

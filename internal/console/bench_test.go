@@ -64,7 +64,7 @@ func benchOverview(b *testing.B, rebuild bool) {
 			c.advance(3 * time.Second)
 		}
 		w := httptest.NewRecorder()
-		s.serveOverview(w, req)
+		s.ServeOverview(w, req)
 		if w.Code != http.StatusOK {
 			b.Fatalf("overview: %d", w.Code)
 		}

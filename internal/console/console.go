@@ -102,28 +102,11 @@ func (s *Server) Close() {
 	}
 }
 
-// Mount adds the console's routes to mux.
-func (s *Server) Mount(mux *http.ServeMux) {
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, "/console/", http.StatusFound)
-	})
-	mux.HandleFunc("/console/", s.page.serve)
-	mux.HandleFunc("POST /console/api/login", s.serveLogin)
-	mux.HandleFunc("POST /console/api/logout", s.authed(s.serveLogout))
-	mux.HandleFunc("GET /console/api/me", s.authed(s.serveMe))
-	mux.HandleFunc("GET /console/api/overview", s.authed(s.serveOverview))
-	mux.HandleFunc("GET /console/api/parks", s.authed(s.serveParks))
-	mux.HandleFunc("GET /console/api/parks/{isvParkId}", s.authed(s.servePark))
-	mux.HandleFunc("GET /console/api/pictures/{isvParkId}/{pictureId}", s.authed(s.servePicture))
-	mux.HandleFunc("GET /console/api/vendors", s.authed(s.serveVendors))
-	mux.HandleFunc("GET /console/api/reservations", s.authed(s.serveReservations))
-	mux.HandleFunc("GET /console/api/reservations/{bookCode}", s.authed(s.serveReservation))
-	mux.HandleFunc("GET /console/api/waitlists", s.authed(s.serveWaitlists))
-	mux.HandleFunc("GET /console/api/stats", s.authed(s.serveStats))
-	mux.HandleFunc("GET /console/api/stats.csv", s.authed(s.serveStatsCSV))
-	mux.HandleFunc("GET /console/api/events", s.authed(s.serveEvents))
-	s.mountOffPeak(mux)
-	mux.HandleFunc("/console/api/", s.authed(func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, "no such route: "+r.Method+" "+r.URL.Path)
-	}))
+// ServePage answers GET /console/ (the page) and /console/<asset>.
+func (s *Server) ServePage(w http.ResponseWriter, r *http.Request) { s.page.serve(w, r) }
+
+// ServeNoRoute answers the paths and methods under /console/api/ that
+// name no route: 404 (behind Authed, so 401 without a session).
+func (s *Server) ServeNoRoute(w http.ResponseWriter, r *http.Request) {
+	writeError(w, http.StatusNotFound, "no such route: "+r.Method+" "+r.URL.Path)
 }

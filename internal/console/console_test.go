@@ -49,6 +49,33 @@ type harness struct {
 	srv   *httptest.Server
 }
 
+// routes are the console's routes as internal/server/routes.go lists
+// them.
+func routes(s *Server) *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.Handle("GET /{$}", http.RedirectHandler("/console/", http.StatusFound))
+	mux.HandleFunc("/console/", s.ServePage)
+	mux.HandleFunc("POST /console/api/login", s.ServeLogin)
+	mux.HandleFunc("POST /console/api/logout", s.Authed(s.ServeLogout))
+	mux.HandleFunc("GET /console/api/me", s.Authed(s.ServeMe))
+	mux.HandleFunc("GET /console/api/overview", s.Authed(s.ServeOverview))
+	mux.HandleFunc("GET /console/api/parks", s.Authed(s.ServeParks))
+	mux.HandleFunc("GET /console/api/parks/{isvParkId}", s.Authed(s.ServePark))
+	mux.HandleFunc("GET /console/api/pictures/{isvParkId}/{pictureId}", s.Authed(s.ServePicture))
+	mux.HandleFunc("GET /console/api/vendors", s.Authed(s.ServeVendors))
+	mux.HandleFunc("GET /console/api/reservations", s.Authed(s.ServeReservations))
+	mux.HandleFunc("GET /console/api/reservations/{bookCode}", s.Authed(s.ServeReservation))
+	mux.HandleFunc("GET /console/api/waitlists", s.Authed(s.ServeWaitlists))
+	mux.HandleFunc("GET /console/api/stats", s.Authed(s.ServeStats))
+	mux.HandleFunc("GET /console/api/stats.csv", s.Authed(s.ServeStatsCSV))
+	mux.HandleFunc("GET /console/api/events", s.Authed(s.ServeEvents))
+	mux.HandleFunc("GET /console/api/offpeak/packages", s.Authed(s.ServeOffPeakPackages))
+	mux.HandleFunc("GET /console/api/offpeak/orders", s.Authed(s.ServeOffPeakOrders))
+	mux.HandleFunc("GET /console/api/offpeak/daily", s.Authed(s.ServeOffPeakDaily))
+	mux.HandleFunc("/console/api/", s.Authed(s.ServeNoRoute))
+	return mux
+}
+
 func newHarness(t *testing.T) *harness {
 	t.Helper()
 	store, err := sqlite.Open(filepath.Join(t.TempDir(), "parkd.db"), sqlite.Options{})
@@ -58,9 +85,7 @@ func newHarness(t *testing.T) *harness {
 	t.Cleanup(func() { store.Close() })
 	c := &clock{t: time.Date(2025, 6, 1, 9, 0, 0, 0, protocol.CST)}
 	con := New(Config{Store: store, Now: c.now})
-	mux := http.NewServeMux()
-	con.Mount(mux)
-	srv := httptest.NewServer(mux)
+	srv := httptest.NewServer(routes(con))
 	t.Cleanup(srv.Close)
 	op, err := NewOperatorCost("alice", "correct horse", bcrypt.MinCost, c.now())
 	if err != nil {

@@ -13,10 +13,10 @@ type eventTotals struct {
 	totals
 }
 
-// serveEvents streams server-sent events: an overview event with the
+// ServeEvents streams server-sent events: an overview event with the
 // city's totals every EventEvery and a comment every KeepAlive, until the
 // client goes, the session ends or the console closes.
-func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
+func (s *Server) ServeEvents(w http.ResponseWriter, r *http.Request) {
 	rc := http.NewResponseController(w)
 	// The server's write timeout is for ordinary answers, not streams.
 	if err := rc.SetWriteDeadline(time.Time{}); err != nil {

@@ -13,13 +13,6 @@ import (
 // parking"): the packages and orders that off-peak platforms report, per
 // park and per platform, and each day's order counts and amounts.
 
-// mountOffPeak adds the off-peak routes to mux.
-func (s *Server) mountOffPeak(mux *http.ServeMux) {
-	mux.HandleFunc("GET /console/api/offpeak/packages", s.authed(s.serveOffPeakPackages))
-	mux.HandleFunc("GET /console/api/offpeak/orders", s.authed(s.serveOffPeakOrders))
-	mux.HandleFunc("GET /console/api/offpeak/daily", s.authed(s.serveOffPeakDaily))
-}
-
 // offPeak is the service the handlers read through.
 func (s *Server) offPeak() *offpeak.Service {
 	return &offpeak.Service{Store: s.cfg.Store, Now: s.cfg.Now, Log: s.cfg.Log}
@@ -54,9 +47,9 @@ func (s *Server) offPeakDay(w http.ResponseWriter, r *http.Request, dflt string)
 	return d, true
 }
 
-// serveOffPeakPackages answers {"packages": [...]} of a park and/or a
+// ServeOffPeakPackages answers {"packages": [...]} of a park and/or a
 // platform (every package, on sale or not).
-func (s *Server) serveOffPeakPackages(w http.ResponseWriter, r *http.Request) {
+func (s *Server) ServeOffPeakPackages(w http.ResponseWriter, r *http.Request) {
 	park, user, ok := offPeakFilter(w, r)
 	if !ok {
 		return
@@ -69,9 +62,9 @@ func (s *Server) serveOffPeakPackages(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"packages": pkgs})
 }
 
-// serveOffPeakOrders answers {"orders": [...]} placed on date (default
+// ServeOffPeakOrders answers {"orders": [...]} placed on date (default
 // today, CST) at a park and/or by a platform, newest first.
-func (s *Server) serveOffPeakOrders(w http.ResponseWriter, r *http.Request) {
+func (s *Server) ServeOffPeakOrders(w http.ResponseWriter, r *http.Request) {
 	park, user, ok := offPeakFilter(w, r)
 	if !ok {
 		return
@@ -88,9 +81,9 @@ func (s *Server) serveOffPeakOrders(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"date": day, "orders": orders})
 }
 
-// serveOffPeakDaily answers the day's order counts and amounts per park,
+// ServeOffPeakDaily answers the day's order counts and amounts per park,
 // per platform and per park and platform.
-func (s *Server) serveOffPeakDaily(w http.ResponseWriter, r *http.Request) {
+func (s *Server) ServeOffPeakDaily(w http.ResponseWriter, r *http.Request) {
 	day, ok := s.offPeakDay(w, r, protocol.NewDate(s.cfg.Now()).String())
 	if !ok {
 		return

@@ -266,8 +266,8 @@ func (sn *snapshot) buildOverview(c city.City) overviewBody {
 	return ov
 }
 
-// serveOverview answers the snapshot's overview.
-func (s *Server) serveOverview(w http.ResponseWriter, r *http.Request) {
+// ServeOverview answers the snapshot's overview.
+func (s *Server) ServeOverview(w http.ResponseWriter, r *http.Request) {
 	sn, err := s.snapshot(r.Context())
 	if err != nil {
 		s.internalError(w, r, err)

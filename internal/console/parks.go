@@ -86,8 +86,8 @@ func (s *Server) item(sn *snapshot, p platform.Park) parkItem {
 		Reservable: p.Reservable, UpdatedAt: jsonTime(p.UpdatedAt)}
 }
 
-// serveParks lists the parks that match the query, by name then id.
-func (s *Server) serveParks(w http.ResponseWriter, r *http.Request) {
+// ServeParks lists the parks that match the query, by name then id.
+func (s *Server) ServeParks(w http.ResponseWriter, r *http.Request) {
 	f, err := s.parseParkFilter(r.URL.Query())
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
@@ -177,8 +177,8 @@ type parkPage struct {
 	Liveness      []livenessView     `json:"liveness"`
 }
 
-// servePark answers one park's page, read live from the store.
-func (s *Server) servePark(w http.ResponseWriter, r *http.Request) {
+// ServePark answers one park's page, read live from the store.
+func (s *Server) ServePark(w http.ResponseWriter, r *http.Request) {
 	id, now := r.PathValue("isvParkId"), s.cfg.Now()
 	var pg parkPage
 	err := s.cfg.Store.View(r.Context(), func(tx platform.Tx) error {
@@ -338,8 +338,8 @@ func liveness(tx platform.Tx, id string) ([]livenessView, error) {
 	return out, err
 }
 
-// servePicture answers a picture of a park from the blob store.
-func (s *Server) servePicture(w http.ResponseWriter, r *http.Request) {
+// ServePicture answers a picture of a park from the blob store.
+func (s *Server) ServePicture(w http.ResponseWriter, r *http.Request) {
 	id, picID := r.PathValue("isvParkId"), r.PathValue("pictureId")
 	var pic platform.Picture
 	err := s.cfg.Store.View(r.Context(), func(tx platform.Tx) error {

@@ -114,8 +114,8 @@ func parseReservationFilter(q url.Values) (platform.ReservationFilter, error) {
 	return f, nil
 }
 
-// serveReservations lists the orders that match the query, newest first.
-func (s *Server) serveReservations(w http.ResponseWriter, r *http.Request) {
+// ServeReservations lists the orders that match the query, newest first.
+func (s *Server) ServeReservations(w http.ResponseWriter, r *http.Request) {
 	f, err := parseReservationFilter(r.URL.Query())
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
@@ -143,9 +143,9 @@ type reservationPage struct {
 	Dispatches  []dispatchView  `json:"dispatches"`
 }
 
-// serveReservation answers one order with its events and queued
+// ServeReservation answers one order with its events and queued
 // downlink calls.
-func (s *Server) serveReservation(w http.ResponseWriter, r *http.Request) {
+func (s *Server) ServeReservation(w http.ResponseWriter, r *http.Request) {
 	code := r.PathValue("bookCode")
 	var pg reservationPage
 	err := s.cfg.Store.View(r.Context(), func(tx platform.Tx) error {
@@ -188,9 +188,9 @@ type waitlistView struct {
 	Orders    []reservationView `json:"orders"`
 }
 
-// serveWaitlists lists the parks with waiting orders, by park name then
+// ServeWaitlists lists the parks with waiting orders, by park name then
 // id, each in waiting order.
-func (s *Server) serveWaitlists(w http.ResponseWriter, r *http.Request) {
+func (s *Server) ServeWaitlists(w http.ResponseWriter, r *http.Request) {
 	lists := []waitlistView{}
 	err := s.cfg.Store.View(r.Context(), func(tx platform.Tx) error {
 		rs, err := platform.Reader(tx).Reservations(platform.ReservationFilter{State: platform.ReservationWaitlisted})

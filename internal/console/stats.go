@@ -212,8 +212,8 @@ func (s *Server) statsOf(w http.ResponseWriter, r *http.Request) (statsBody, boo
 	return computeStats(s.cfg.City, in), true
 }
 
-// serveStats answers a day's statistics as JSON.
-func (s *Server) serveStats(w http.ResponseWriter, r *http.Request) {
+// ServeStats answers a day's statistics as JSON.
+func (s *Server) ServeStats(w http.ResponseWriter, r *http.Request) {
 	if st, ok := s.statsOf(w, r); ok {
 		writeJSON(w, http.StatusOK, st)
 	}
@@ -238,8 +238,8 @@ func statsCSV(st statsBody) []byte {
 	return buf.Bytes()
 }
 
-// serveStatsCSV answers a day's statistics as a CSV download.
-func (s *Server) serveStatsCSV(w http.ResponseWriter, r *http.Request) {
+// ServeStatsCSV answers a day's statistics as a CSV download.
+func (s *Server) ServeStatsCSV(w http.ResponseWriter, r *http.Request) {
 	st, ok := s.statsOf(w, r)
 	if !ok {
 		return

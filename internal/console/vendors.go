@@ -20,9 +20,9 @@ type vendorView struct {
 	ErrorRate     float64          `json:"errorRate"`
 }
 
-// serveVendors lists every account with its liveness, parks and the
+// ServeVendors lists every account with its liveness, parks and the
 // uplink answers it got from this instance by code.
-func (s *Server) serveVendors(w http.ResponseWriter, r *http.Request) {
+func (s *Server) ServeVendors(w http.ResponseWriter, r *http.Request) {
 	var codes map[string]map[string]int64
 	if s.cfg.Codes != nil {
 		codes = s.cfg.Codes()

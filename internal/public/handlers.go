@@ -12,7 +12,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/parkd/parkd/internal/api"
+	"github.com/parkd/parkd/internal/request"
 )
 
 // Query limits of the parks route.
@@ -67,12 +67,12 @@ func newBody(v any) body {
 	return b
 }
 
-// guard applies the per-address limit and the headers every public
+// Guard applies the per-address limit and the headers every public
 // answer shares, then calls h.
-func (s *Service) guard(h http.HandlerFunc) http.Handler {
+func (s *Service) Guard(h http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Access-Control-Allow-Origin", "*")
-		if ok, wait := s.limits.Allow(clientAddr(r), time.Now()); !ok {
+		if ok, wait := s.limits.Allow(request.ClientAddr(r), time.Now()); !ok {
 			secs := max(1, int(math.Ceil(wait.Seconds())))
 			w.Header().Set("Retry-After", strconv.Itoa(secs))
 			writeError(w, http.StatusTooManyRequests, fmt.Sprintf("rate limit of this address exceeded; retry after %d s", secs))
@@ -127,13 +127,13 @@ func writeError(w http.ResponseWriter, status int, msg string) {
 
 // internalError logs err with the request id and answers 500.
 func (s *Service) internalError(w http.ResponseWriter, r *http.Request, err error) {
-	id := api.RequestID(r.Context())
+	id := request.RequestID(r.Context())
 	s.Log.Error("public: internal error", "requestId", id, "err", err)
 	writeError(w, http.StatusInternalServerError, "internal error, request "+id)
 }
 
-// serveParks answers the nearby (lng, lat, radius) and district queries.
-func (s *Service) serveParks(w http.ResponseWriter, r *http.Request) {
+// ServeParks answers the nearby (lng, lat, radius) and district queries.
+func (s *Service) ServeParks(w http.ResponseWriter, r *http.Request) {
 	q, err := parseQuery(r, s)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
@@ -238,8 +238,8 @@ func coordinate(s, name string, present bool, lo, hi float64) (float64, error) {
 	return x, nil
 }
 
-// servePark answers one park's detail.
-func (s *Service) servePark(w http.ResponseWriter, r *http.Request) {
+// ServePark answers one park's detail.
+func (s *Service) ServePark(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("isvParkId")
 	snap, err := s.current(r.Context())
 	if err != nil {
@@ -272,8 +272,8 @@ func (s *Service) servePark(w http.ResponseWriter, r *http.Request) {
 	s.write(w, r, b)
 }
 
-// serveDistricts answers every region with its totals.
-func (s *Service) serveDistricts(w http.ResponseWriter, r *http.Request) {
+// ServeDistricts answers every region with its totals.
+func (s *Service) ServeDistricts(w http.ResponseWriter, r *http.Request) {
 	snap, err := s.current(r.Context())
 	if err != nil {
 		s.internalError(w, r, err)
@@ -282,9 +282,9 @@ func (s *Service) serveDistricts(w http.ResponseWriter, r *http.Request) {
 	s.write(w, r, snap.districts)
 }
 
-// serveNoRoute answers the paths and methods under /api/v1/public/ that
+// ServeNoRoute answers the paths and methods under /api/v1/public/ that
 // name no route: 405 for another method on a route, else 404.
-func serveNoRoute(w http.ResponseWriter, r *http.Request) {
+func ServeNoRoute(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
 		writeError(w, http.StatusMethodNotAllowed, "method "+r.Method+" not allowed: the public API is read-only")
@@ -293,8 +293,8 @@ func serveNoRoute(w http.ResponseWriter, r *http.Request) {
 	writeError(w, http.StatusNotFound, "no public route at "+r.URL.Path)
 }
 
-// serveCity answers the deployment's geography.
-func (s *Service) serveCity(w http.ResponseWriter, r *http.Request) {
+// ServeCity answers the deployment's geography.
+func (s *Service) ServeCity(w http.ResponseWriter, r *http.Request) {
 	snap, err := s.current(r.Context())
 	if err != nil {
 		s.internalError(w, r, err)

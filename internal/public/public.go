@@ -24,7 +24,6 @@ package public
 import (
 	"context"
 	"log/slog"
-	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -111,15 +110,6 @@ func New(store platform.Store, c city.City, cfg Config, log *slog.Logger) *Servi
 	}
 	return &Service{Store: store, City: c, Cfg: cfg, Log: log, Now: time.Now, limits: ratelimit.New(cfg.Rate, 0),
 		entCache: map[string]entranceEntry{}}
-}
-
-// Mount adds the public routes to mux.
-func (s *Service) Mount(mux *http.ServeMux) {
-	mux.Handle("GET /api/v1/public/parks", s.guard(s.serveParks))
-	mux.Handle("GET /api/v1/public/parks/{isvParkId}", s.guard(s.servePark))
-	mux.Handle("GET /api/v1/public/districts", s.guard(s.serveDistricts))
-	mux.Handle("GET /api/v1/public/city", s.guard(s.serveCity))
-	mux.Handle("/api/v1/public/", s.guard(serveNoRoute))
 }
 
 // Run builds the first snapshot, then refreshes it every Cfg.Refresh

@@ -75,9 +75,19 @@ func newService(t *testing.T, d Data, rate float64) (*Service, http.Handler) {
 		d.Entrances = map[string][]platform.Entrance{}
 	}
 	s.install(d)
-	mux := http.NewServeMux()
-	s.Mount(mux)
+	mux := routes(s)
 	return s, mux
+}
+
+// routes are the public routes as internal/server/routes.go lists them.
+func routes(s *Service) *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.Handle("GET /api/v1/public/parks", s.Guard(s.ServeParks))
+	mux.Handle("GET /api/v1/public/parks/{isvParkId}", s.Guard(s.ServePark))
+	mux.Handle("GET /api/v1/public/districts", s.Guard(s.ServeDistricts))
+	mux.Handle("GET /api/v1/public/city", s.Guard(s.ServeCity))
+	mux.Handle("/api/v1/public/", s.Guard(ServeNoRoute))
+	return mux
 }
 
 // get asks h for target and returns the recorder.
@@ -551,8 +561,7 @@ func TestRefreshFromTheStore(t *testing.T) {
 	s := New(store, city.Shenzhen(), Config{Rate: -1}, nil)
 	clock := testTime
 	s.Now = func() time.Time { return clock }
-	mux := http.NewServeMux()
-	s.Mount(mux)
+	mux := routes(s)
 	// The first request builds the first snapshot.
 	got := decode[Park](t, get(mux, "/api/v1/public/parks/"+p.IsvParkID))
 	if *got.FreeSpaces != 12 || len(got.Entrances) != 1 || got.Entrances[0].Name != "北门" {

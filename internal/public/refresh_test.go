@@ -94,8 +94,7 @@ func newRefreshFixture(t *testing.T, parks ...platform.Park) *refreshFixture {
 	})
 	f.svc = New(f.store, city.Shenzhen(), Config{Rate: -1}, nil)
 	f.svc.Now = func() time.Time { return f.clock }
-	mux := http.NewServeMux()
-	f.svc.Mount(mux)
+	mux := routes(f.svc)
 	f.h = mux
 	return f
 }

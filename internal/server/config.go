@@ -10,6 +10,7 @@ import (
 
 	"github.com/parkd/parkd/internal/city"
 	"github.com/parkd/parkd/internal/public"
+	"github.com/parkd/parkd/internal/request"
 	"github.com/parkd/parkd/internal/reservation"
 	"github.com/parkd/parkd/internal/retention"
 	"github.com/parkd/parkd/protocol"
@@ -95,6 +96,9 @@ type Config struct {
 	// second per address (PARKD_PUBLIC_RATE, default 20, burst twice
 	// that; negative turns it off).
 	Public public.Config
+	// TrustedProxies are the proxies whose forwarding headers are
+	// believed (PARKD_TRUSTED_PROXIES, request.ParseProxies).
+	TrustedProxies request.Proxies
 	// NoBackground keeps the liveness sweeper and the reservation engine
 	// from running on timers; tests with a manual clock drive them.
 	NoBackground bool

@@ -48,7 +48,7 @@ func newFuzzServer(t testing.TB) *fuzzServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &fuzzServer{h: srv.API.Handler(), token: tok, now: now}
+	return &fuzzServer{h: srv.Handler(), token: tok, now: now}
 }
 
 // post sends body to code and checks the answer is a well-formed envelope

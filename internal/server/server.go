@@ -20,12 +20,14 @@ import (
 
 	"github.com/parkd/parkd/internal/api"
 	"github.com/parkd/parkd/internal/blob"
+	"github.com/parkd/parkd/internal/console"
 	"github.com/parkd/parkd/internal/lease"
 	"github.com/parkd/parkd/internal/metrics"
 	"github.com/parkd/parkd/internal/offpeak"
 	"github.com/parkd/parkd/internal/platform"
 	"github.com/parkd/parkd/internal/postgres"
 	"github.com/parkd/parkd/internal/public"
+	"github.com/parkd/parkd/internal/ratelimit"
 	"github.com/parkd/parkd/internal/reservation"
 	"github.com/parkd/parkd/internal/retention"
 	"github.com/parkd/parkd/internal/session"
@@ -54,6 +56,10 @@ type Server struct {
 	OffPeak *offpeak.Service
 	// Public serves the public read API from its snapshot.
 	Public *public.Service
+	// Console serves the operator console.
+	Console *console.Server
+
+	addrLimits *ratelimit.Keyed // Config.RatePerAddr, every route
 
 	closing atomic.Bool // BeginShutdown was called
 
@@ -104,8 +110,11 @@ func New(cfg Config, now platform.Clock, log *slog.Logger) (*Server, error) {
 	s.OffPeak = &offpeak.Service{Store: timed, Now: now, Log: log}
 	s.API = &api.Server{Sessions: s.Sessions, Uplink: s.Uplink, Reservations: s.Reservations, OffPeak: s.OffPeak, Now: now, Log: log,
 		MaxBody: cfg.MaxBody, MaxItems: cfg.MaxItems, Window: cfg.Window,
-		Limits: api.Limits{PerAddr: cfg.RatePerAddr, PerAccount: cfg.RatePerAccount, Burst: cfg.RateBurst},
-		Mount:  s.routes, Metrics: s.Metrics}
+		Limits: api.Limits{PerAccount: cfg.RatePerAccount, Burst: cfg.RateBurst}}
+	s.API.Init()
+	s.Public.Packages = s.OffPeak.PublicPackages // a park's off-peak packages on sale
+	s.Console = s.console()
+	s.addrLimits = ratelimit.New(cfg.RatePerAddr, cfg.RateBurst)
 	return s, nil
 }
 
@@ -151,7 +160,7 @@ func (s *Server) Start() error {
 		return err
 	}
 	s.http = &http.Server{
-		Handler:           s.API.Handler(),
+		Handler:           s.Handler(),
 		ReadHeaderTimeout: s.Config.ReadHeaderTimeout,
 		ReadTimeout:       s.Config.ReadTimeout,
 		WriteTimeout:      60 * time.Second,
