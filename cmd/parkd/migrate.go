@@ -22,8 +22,7 @@ type storeCmd struct {
 func newStoreCmd(name string) *storeCmd {
 	c := &storeCmd{FlagSet: flag.NewFlagSet(name, flag.ContinueOnError)}
 	c.envErr = c.cfg.FromEnv()
-	c.StringVar(&c.cfg.DataDir, "data", orDefault(c.cfg.DataDir, "data"), "data folder (PARKD_DATA)")
-	c.StringVar(&c.cfg.DB, "db", c.cfg.DB, "store: a postgres:// DSN, or sqlite (default) (PARKD_DB)")
+	server.Flags(c.FlagSet, &c.cfg, "data", "db")
 	return c
 }
 

@@ -1,11 +1,8 @@
 package server
 
 import (
-	"fmt"
 	"net/http"
-	"os"
 	"path/filepath"
-	"strconv"
 	"time"
 
 	"github.com/parkd/parkd/internal/city"
@@ -19,8 +16,9 @@ import (
 // DefaultAddr is where parkd listens unless told otherwise.
 const DefaultAddr = ":8443"
 
-// Config is everything `parkd serve` can be told. Each field has a flag
-// and an environment variable (see FromEnv); zero values take defaults.
+// Config is everything `parkd serve` can be told. Each setting has a flag
+// and an environment variable, declared once in the table of settings.go;
+// zero values take the defaults (WithDefaults).
 type Config struct {
 	Addr      string // PARKD_ADDR, default :8443
 	DataDir   string // PARKD_DATA, default ./data
@@ -104,115 +102,19 @@ type Config struct {
 	NoBackground bool
 }
 
-// FromEnv fills the fields that are zero from PARKD_* environment
-// variables. Flags set afterwards take precedence.
-func (c *Config) FromEnv() error {
-	str := func(dst *string, name string) {
-		if v := os.Getenv(name); v != "" && *dst == "" {
-			*dst = v
-		}
+// WithDefaults returns c with every zero setting at its default
+// (Settings), and the defaults derived from others: the picture folder
+// from the data folder, the city.
+func (c Config) WithDefaults() Config {
+	if c.ReadHeaderTimeout < 0 {
+		c.ReadHeaderTimeout = 0 // as before: negative takes the default too
 	}
-	str(&c.Addr, "PARKD_ADDR")
-	str(&c.DataDir, "PARKD_DATA")
-	str(&c.TLSCert, "PARKD_TLS_CERT")
-	str(&c.TLSKey, "PARKD_TLS_KEY")
-	str(&c.DB, "PARKD_DB")
-	str(&c.Pictures, "PARKD_PICTURES")
-	str(&c.Sync, "PARKD_SYNC")
-	str(&c.LogLevel, "PARKD_LOG_LEVEL")
-	str(&c.CityFile, "PARKD_CITY")
-	str(&c.MetricsToken, "PARKD_METRICS_TOKEN")
-	str(&c.DebugAddr, "PARKD_DEBUG_ADDR")
-	for _, b := range []struct {
-		dst  *bool
-		name string
-	}{{&c.PlainHTTP, "PARKD_PLAIN_HTTP"}, {&c.StrictPictures, "PARKD_STRICT_PICTURES"}} {
-		if v := os.Getenv(b.name); v != "" {
-			x, err := strconv.ParseBool(v)
-			if err != nil {
-				return fmt.Errorf("%s: %w", b.name, err)
-			}
-			*b.dst = x
-		}
+	if c.ReadTimeout < 0 {
+		c.ReadTimeout = 0
 	}
-	for _, d := range []struct {
-		dst  *time.Duration
-		name string
-	}{{&c.HeartbeatInterval, "PARKD_HEARTBEAT_INTERVAL"}, {&c.HeartbeatFlush, "PARKD_HEARTBEAT_FLUSH"}, {&c.Window, "PARKD_TIMESTAMP_WINDOW"},
-		{&c.Retention.SeriesAge, "PARKD_RETAIN_SERIES"}, {&c.Retention.HistoryAge, "PARKD_RETAIN_HISTORY"},
-		{&c.Retention.PictureAge, "PARKD_RETAIN_PICTURES"}, {&c.LeaseTTL, "PARKD_LEASE_TTL"},
-		{&c.ReadHeaderTimeout, "PARKD_READ_HEADER_TIMEOUT"}, {&c.ReadTimeout, "PARKD_READ_TIMEOUT"},
-		{&c.Public.Refresh, "PARKD_PUBLIC_REFRESH"}} {
-		if v := os.Getenv(d.name); v != "" {
-			x, err := time.ParseDuration(v)
-			if err != nil {
-				return fmt.Errorf("%s: %w", d.name, err)
-			}
-			*d.dst = x
-		}
-	}
-	if v := os.Getenv("PARKD_NOSHOW_LIMIT"); v != "" {
-		x, err := strconv.Atoi(v)
-		if err != nil {
-			return fmt.Errorf("PARKD_NOSHOW_LIMIT: %w", err)
-		}
-		c.Reservation.NoShowLimit = x
-	}
-	for _, f := range []struct {
-		dst  *float64
-		name string
-	}{{&c.RatePerAddr, "PARKD_RATE_PER_ADDR"}, {&c.RatePerAccount, "PARKD_RATE_PER_ACCOUNT"},
-		{&c.Public.Rate, "PARKD_PUBLIC_RATE"}} {
-		if v := os.Getenv(f.name); v != "" {
-			x, err := strconv.ParseFloat(v, 64)
-			if err != nil {
-				return fmt.Errorf("%s: %w", f.name, err)
-			}
-			*f.dst = x
-		}
-	}
-	if v := os.Getenv("PARKD_RATE_BURST"); v != "" {
-		x, err := strconv.Atoi(v)
-		if err != nil {
-			return fmt.Errorf("PARKD_RATE_BURST: %w", err)
-		}
-		c.RateBurst = x
-	}
-	if v := os.Getenv("PARKD_MAX_ITEMS"); v != "" {
-		x, err := strconv.Atoi(v)
-		if err != nil {
-			return fmt.Errorf("PARKD_MAX_ITEMS: %w", err)
-		}
-		c.MaxItems = x
-	}
-	if v := os.Getenv("PARKD_MAX_BODY"); v != "" {
-		x, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
-			return fmt.Errorf("PARKD_MAX_BODY: %w", err)
-		}
-		c.MaxBody = x
-	}
-	return nil
-}
-
-func (c Config) withDefaults() Config {
-	if c.Addr == "" {
-		c.Addr = DefaultAddr
-	}
-	if c.DataDir == "" {
-		c.DataDir = "data"
-	}
+	c.applyDefaults()
 	if c.Pictures == "" {
 		c.Pictures = filepath.Join(c.DataDir, "pictures")
-	}
-	if c.Sync == "" {
-		c.Sync = "full"
-	}
-	if c.ReadHeaderTimeout <= 0 {
-		c.ReadHeaderTimeout = 10 * time.Second
-	}
-	if c.ReadTimeout <= 0 {
-		c.ReadTimeout = 60 * time.Second
 	}
 	if c.City.Regions == nil {
 		c.City = city.Shenzhen()

@@ -79,7 +79,7 @@ func New(cfg Config, now platform.Clock, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg = cfg.withDefaults()
+	cfg = cfg.WithDefaults()
 	if now == nil {
 		now = time.Now
 	}
@@ -128,7 +128,7 @@ type Store interface {
 // postgres:// (or postgresql://) DSN, else the SQLite database of the data
 // folder. Either applies its pending migrations.
 func OpenStore(cfg Config) (Store, error) {
-	cfg = cfg.withDefaults()
+	cfg = cfg.WithDefaults()
 	if strings.HasPrefix(cfg.DB, "postgres://") || strings.HasPrefix(cfg.DB, "postgresql://") {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
