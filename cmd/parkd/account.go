@@ -2,18 +2,16 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/hex"
 	"flag"
 	"fmt"
 	"io"
-	"net/url"
-	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/parkd/parkd/internal/accounts"
 	"github.com/parkd/parkd/internal/platform"
-	"github.com/parkd/parkd/internal/session"
 	"github.com/parkd/parkd/protocol"
 	"golang.org/x/crypto/bcrypt"
 )
@@ -41,69 +39,64 @@ func account(ctx context.Context, verb string, args []string, stdout io.Writer) 
 		return err
 	}
 	defer store.Close()
+	m := &accounts.Manager{Store: store, Now: time.Now}
 	switch verb {
 	case "add":
 		if bulk.count > 0 {
-			return addAccounts(ctx, store, bulk, *password, stdout)
+			return addAccounts(ctx, m, bulk, *password, stdout)
 		}
-		if !platform.ValidRole(*role) {
-			return fmt.Errorf("--role must be %s or %s", platform.RolePLMS, platform.RoleOffPeak)
-		}
-		return addAccount(ctx, store, platform.Account{UserID: *userID, CallbackURL: *callback,
+		return addAccount(ctx, m, platform.Account{UserID: *userID, CallbackURL: *callback,
 			CallbackToken: *callbackToken, Role: *role}, *password, stdout)
 	case "list":
 		return listAccounts(ctx, store, stdout)
 	case "disable":
-		return disableAccount(ctx, store, *userID, stdout)
+		if err := m.Disable(ctx, *userID); err != nil {
+			return flagError(err)
+		}
+		fmt.Fprintf(stdout, "account %s disabled\n", *userID)
+		return nil
 	case "enable":
-		return enableAccount(ctx, store, *userID, stdout)
+		if err := m.Enable(ctx, *userID); err != nil {
+			return flagError(err)
+		}
+		fmt.Fprintf(stdout, "account %s enabled\n", *userID)
+		return nil
 	case "set-role":
 		roleSet := false
 		fs.Visit(func(f *flag.Flag) { roleSet = roleSet || f.Name == "role" })
 		if !roleSet {
 			return fmt.Errorf("set-role: --role is required (%s or %s)", platform.RolePLMS, platform.RoleOffPeak)
 		}
-		return setRole(ctx, store, *userID, *role, stdout)
+		// Running servers apply it within 5 s, the life of their view of
+		// the accounts (accounts.State).
+		if err := m.SetRole(ctx, *userID, *role); err != nil {
+			return flagError(err)
+		}
+		fmt.Fprintf(stdout, "account %s now has role %s\n", *userID, *role)
+		return nil
 	case "set-key":
-		return setKey(ctx, store, *userID, k, stdout)
+		return setKey(ctx, m, *userID, k, stdout)
 	}
 	return fmt.Errorf("unknown account command %q\n%s", verb, usage)
 }
 
-func addAccount(ctx context.Context, store platform.Store, a platform.Account, password string, stdout io.Writer) error {
-	userID, callback, callbackToken := a.UserID, a.CallbackURL, a.CallbackToken
-	if err := (protocol.LoginRequest{UserID: userID, Password: "x"}).Validate(); err != nil || userID == "" {
-		return fmt.Errorf("--user-id is required, at most 32 characters")
+func addAccount(ctx context.Context, m *accounts.Manager, a platform.Account, password string, stdout io.Writer) error {
+	if err := m.AddAccount(ctx, a, password); err != nil {
+		return flagError(err)
 	}
-	if password == "" {
-		return fmt.Errorf("--password is required")
-	}
-	if callback != "" {
-		if u, err := url.Parse(callback); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return fmt.Errorf("--callback must be an http or https URL")
-		}
-		if callbackToken == "" {
-			return fmt.Errorf("--callback-token is required with --callback")
-		}
-	}
-	hash, err := session.HashPassword(protocol.PasswordDigest(password))
-	if err != nil {
-		return err
-	}
-	err = store.Update(ctx, func(tx platform.Tx) error {
-		if _, err := tx.Account(userID); err == nil {
-			return fmt.Errorf("account %s exists", userID)
-		} else if !platform.IsNotFound(err) {
-			return err
-		}
-		a.PasswordHash, a.CreatedAt = hash, time.Now()
-		return tx.PutAccount(a)
-	})
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "account %s added (role %s)\n", userID, a.RoleOf())
+	fmt.Fprintf(stdout, "account %s added (role %s)\n", a.UserID, a.RoleOf())
 	return nil
+}
+
+// flagError puts "--" before an error of accounts that names a flag
+// ("user-id is required" becomes "--user-id is required").
+func flagError(err error) error {
+	for _, f := range []string{"user-id ", "password ", "callback ", "callback-token ", "role ", "prefix ", "bcrypt-cost ", "key ", "name ", "id "} {
+		if strings.HasPrefix(err.Error(), f) {
+			return fmt.Errorf("--%w", err)
+		}
+	}
+	return err
 }
 
 // bulkFlags are the flags of `account add --count`.
@@ -116,38 +109,10 @@ type bulkFlags struct {
 // addAccounts creates b.count accounts named b.prefix followed by 0 ..
 // count-1, sharing one password hash, in one transaction: a quick way to
 // provision a city of simulated lots for load tests.
-func addAccounts(ctx context.Context, store platform.Store, b bulkFlags, password string, stdout io.Writer) error {
-	last := b.prefix + strconv.Itoa(b.count-1)
-	if err := (protocol.LoginRequest{UserID: last, Password: "x"}).Validate(); err != nil || b.prefix == "" {
-		return fmt.Errorf("--prefix is required, and %s must be at most 32 characters", last)
-	}
-	if password == "" {
-		return fmt.Errorf("--password is required")
-	}
-	if b.cost < bcrypt.MinCost || b.cost > bcrypt.MaxCost {
-		return fmt.Errorf("--bcrypt-cost must be %d to %d", bcrypt.MinCost, bcrypt.MaxCost)
-	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(protocol.PasswordDigest(password)), b.cost)
+func addAccounts(ctx context.Context, m *accounts.Manager, b bulkFlags, password string, stdout io.Writer) error {
+	last, err := m.AddAccounts(ctx, b.prefix, b.count, password, b.cost)
 	if err != nil {
-		return err
-	}
-	now := time.Now()
-	err = store.Update(ctx, func(tx platform.Tx) error {
-		for i := range b.count {
-			id := b.prefix + strconv.Itoa(i)
-			if _, err := tx.Account(id); err == nil {
-				return fmt.Errorf("account %s exists", id)
-			} else if !platform.IsNotFound(err) {
-				return err
-			}
-			if err := tx.PutAccount(platform.Account{UserID: id, PasswordHash: hash, CreatedAt: now}); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return err
+		return flagError(err)
 	}
 	fmt.Fprintf(stdout, "%d accounts %s0 .. %s added\n", b.count, b.prefix, last)
 	return nil
@@ -183,74 +148,6 @@ func listAccounts(ctx context.Context, store platform.Store, stdout io.Writer) e
 	return tw.Flush()
 }
 
-// enableAccount lifts a disable: the account may log in again.
-func enableAccount(ctx context.Context, store platform.Store, userID string, stdout io.Writer) error {
-	if err := changeAccount(ctx, store, userID, func(a *platform.Account) { a.Disabled = false }); err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "account %s enabled\n", userID)
-	return nil
-}
-
-// setRole changes what the account may call (platform.Role*): running
-// servers apply it within 5 s, the life of their cached settings.
-func setRole(ctx context.Context, store platform.Store, userID, role string, stdout io.Writer) error {
-	if !platform.ValidRole(role) {
-		return fmt.Errorf("--role must be %s or %s", platform.RolePLMS, platform.RoleOffPeak)
-	}
-	if err := changeAccount(ctx, store, userID, func(a *platform.Account) { a.Role = role }); err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "account %s now has role %s\n", userID, role)
-	return nil
-}
-
-// changeAccount applies change to the stored account userID.
-func changeAccount(ctx context.Context, store platform.Store, userID string, change func(a *platform.Account)) error {
-	if userID == "" {
-		return fmt.Errorf("--user-id is required")
-	}
-	return store.Update(ctx, func(tx platform.Tx) error {
-		a, err := tx.Account(userID)
-		if platform.IsNotFound(err) {
-			return fmt.Errorf("no account %s", userID)
-		}
-		if err != nil {
-			return err
-		}
-		change(&a)
-		return tx.PutAccount(a)
-	})
-}
-
-func disableAccount(ctx context.Context, store platform.Store, userID string, stdout io.Writer) error {
-	if userID == "" {
-		return fmt.Errorf("--user-id is required")
-	}
-	err := store.Update(ctx, func(tx platform.Tx) error {
-		a, err := tx.Account(userID)
-		if platform.IsNotFound(err) {
-			return fmt.Errorf("no account %s", userID)
-		}
-		if err != nil {
-			return err
-		}
-		a.Disabled = true
-		if err := tx.PutAccount(a); err != nil {
-			return err
-		}
-		if !a.Online {
-			return nil
-		}
-		return tx.SetAccountState(platform.LivenessEvent{UserID: userID, Online: false, At: time.Now(), Cause: "disabled"})
-	})
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "account %s disabled\n", userID)
-	return nil
-}
-
 // keyFlags are the flags of account set-key.
 type keyFlags struct {
 	hex                      string
@@ -262,62 +159,41 @@ type keyFlags struct {
 // neither --key nor --generate the account keeps its key and only the
 // requirement is set (to --require, so leaving it out lifts it). A
 // generated key is printed once, in hex; it is not shown again.
-func setKey(ctx context.Context, store platform.Store, userID string, k keyFlags, stdout io.Writer) error {
+func setKey(ctx context.Context, m *accounts.Manager, userID string, k keyFlags, stdout io.Writer) error {
 	if userID == "" {
 		return fmt.Errorf("--user-id is required")
 	}
-	var key []byte
+	var change accounts.KeyChange
 	switch {
 	case k.clear && (k.hex != "" || k.generate || k.require):
 		return fmt.Errorf("--clear takes no --key, --generate or --require")
 	case k.hex != "" && k.generate:
 		return fmt.Errorf("give --key or --generate, not both")
+	case k.clear:
+		change.Clear = true
 	case k.hex != "":
 		b, err := hex.DecodeString(k.hex)
 		if err != nil || len(b) != protocol.DataKeySize {
 			return fmt.Errorf("--key must be %d hex digits (%d bytes)", 2*protocol.DataKeySize, protocol.DataKeySize)
 		}
-		key = b
+		change.Key = b
 	case k.generate:
-		key = make([]byte, protocol.DataKeySize)
-		if _, err := rand.Read(key); err != nil {
-			return err
-		}
+		change.Key = accounts.NewDataKey()
 	}
-	var a platform.Account
-	err := store.Update(ctx, func(tx platform.Tx) error {
-		var err error
-		a, err = tx.Account(userID)
-		if platform.IsNotFound(err) {
-			return fmt.Errorf("no account %s", userID)
-		}
-		if err != nil {
-			return err
-		}
-		switch {
-		case k.clear:
-			a.DataKey, a.RequireEncryption = nil, false
-		case key != nil:
-			a.DataKey, a.RequireEncryption = key, k.require
-		case a.DataKey == nil:
-			return fmt.Errorf("account %s has no data key: give --key HEX32 or --generate", userID)
-		default:
-			a.RequireEncryption = k.require
-		}
-		return tx.PutAccount(a)
-	})
+	change.Require = k.require
+	required, err := m.SetKey(ctx, userID, change)
 	if err != nil {
-		return err
+		return flagError(err)
 	}
 	switch {
 	case k.clear:
 		fmt.Fprintf(stdout, "account %s: data key removed; plaintext only\n", userID)
 		return nil
 	case k.generate:
-		fmt.Fprintf(stdout, "data key: %s\n(shown once: give it to the parking system, e.g. client.Config.DataKey)\n", hex.EncodeToString(key))
+		fmt.Fprintf(stdout, "data key: %s\n(shown once: give it to the parking system, e.g. client.Config.DataKey)\n", hex.EncodeToString(change.Key))
 	}
 	mode := "optional"
-	if a.RequireEncryption {
+	if required {
 		mode = "required"
 	}
 	fmt.Fprintf(stdout, "account %s: data key set; encryption %s\n", userID, mode)

@@ -7,7 +7,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/parkd/parkd/internal/api"
+	"github.com/parkd/parkd/internal/accounts"
 	"github.com/parkd/parkd/internal/platform"
 	"github.com/parkd/parkd/protocol"
 )
@@ -23,21 +23,23 @@ func apikey(ctx context.Context, verb string, args []string, stdout io.Writer) e
 		return err
 	}
 	defer store.Close()
+	m := &accounts.Manager{Store: store, Now: time.Now}
 	switch verb {
 	case "add":
-		if *name == "" {
-			return fmt.Errorf("--name is required")
-		}
-		k, secret := api.NewAPIKey(*name, time.Now())
-		if err := store.Update(ctx, func(tx platform.Tx) error { return tx.PutAPIKey(k) }); err != nil {
-			return err
+		secret, err := m.AddAPIKey(ctx, *name)
+		if err != nil {
+			return flagError(err)
 		}
 		fmt.Fprintf(stdout, "API key for %s (shown once; send as Authorization: Bearer KEY):\n%s\n", *name, secret)
 		return nil
 	case "list":
 		return listKeys(ctx, store, stdout)
 	case "disable":
-		return disableKey(ctx, store, *id, stdout)
+		if err := m.DisableAPIKey(ctx, *id); err != nil {
+			return flagError(err)
+		}
+		fmt.Fprintf(stdout, "API key %s disabled\n", *id)
+		return nil
 	}
 	return fmt.Errorf("unknown apikey command %q\n%s", verb, usage)
 }
@@ -62,26 +64,4 @@ func listKeys(ctx context.Context, store platform.Store, stdout io.Writer) error
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", k.ID, k.Name, state, k.CreatedAt.In(protocol.CST).Format(protocol.DateTimeLayout))
 	}
 	return tw.Flush()
-}
-
-func disableKey(ctx context.Context, store platform.Store, id string, stdout io.Writer) error {
-	if id == "" {
-		return fmt.Errorf("--id is required")
-	}
-	err := store.Update(ctx, func(tx platform.Tx) error {
-		k, err := tx.APIKey(id)
-		if platform.IsNotFound(err) {
-			return fmt.Errorf("no API key %s", id)
-		}
-		if err != nil {
-			return err
-		}
-		k.Disabled = true
-		return tx.PutAPIKey(k)
-	})
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "API key %s disabled\n", id)
-	return nil
 }

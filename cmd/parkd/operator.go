@@ -7,7 +7,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/parkd/parkd/internal/console"
+	"github.com/parkd/parkd/internal/accounts"
 	"github.com/parkd/parkd/internal/platform"
 	"github.com/parkd/parkd/protocol"
 )
@@ -28,7 +28,7 @@ func operator(ctx context.Context, verb string, args []string, stdout io.Writer)
 	if verb == "add" {
 		// Check the flags before opening the store.
 		var err error
-		if op, err = console.NewOperator(*name, *password, time.Now()); err != nil {
+		if op, err = accounts.NewOperator(*name, *password, time.Now()); err != nil {
 			return fmt.Errorf("--%v", err)
 		}
 	}
@@ -46,17 +46,7 @@ func operator(ctx context.Context, verb string, args []string, stdout io.Writer)
 // addOperator stores op, or replaces the password of an operator of that
 // name.
 func addOperator(ctx context.Context, store platform.Store, op platform.Operator, stdout io.Writer) error {
-	replaced := false
-	err := store.Update(ctx, func(tx platform.Tx) error {
-		old, err := tx.Operator(op.Name)
-		switch {
-		case err == nil:
-			replaced, op.CreatedAt = true, old.CreatedAt
-		case !platform.IsNotFound(err):
-			return err
-		}
-		return tx.PutOperator(op)
-	})
+	replaced, err := (&accounts.Manager{Store: store, Now: time.Now}).PutOperator(ctx, op)
 	if err != nil {
 		return err
 	}

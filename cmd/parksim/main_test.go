@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parkd/parkd/internal/api"
+	"github.com/parkd/parkd/internal/accounts"
 	"github.com/parkd/parkd/internal/lockedbuf"
 	"github.com/parkd/parkd/internal/platform"
 	"github.com/parkd/parkd/internal/sim"
@@ -154,7 +154,7 @@ func TestBookingThroughTheAPI(t *testing.T) {
 	}
 	addr := ln.Addr().String()
 	ln.Close() // parksim listens there
-	key, secret := api.NewAPIKey("parksim", time.Now())
+	key, secret := accounts.NewAPIKey("parksim", time.Now())
 	err = ts.Store.Update(context.Background(), func(tx platform.Tx) error {
 		a, err := tx.Account(user)
 		if err != nil {

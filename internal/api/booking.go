@@ -1,16 +1,13 @@
 package api
 
 import (
-	"crypto/rand"
-	"crypto/sha256"
-	"crypto/subtle"
-	"encoding/hex"
 	"io"
 	"net/http"
 	"strings"
 	"time"
 	"unicode/utf8"
 
+	"github.com/parkd/parkd/internal/accounts"
 	"github.com/parkd/parkd/internal/platform"
 	reqinfo "github.com/parkd/parkd/internal/request"
 	"github.com/parkd/parkd/internal/reservation"
@@ -24,19 +21,6 @@ import (
 // sent as "Authorization: Bearer ID.SECRET". Its handlers are BookCreate,
 // BookList, BookGet, BookChange and BookCancel
 // (internal/server/routes.go).
-
-// NewAPIKey makes a booking API key: the stored record and the secret,
-// shown once, to give the client as "ID.SECRET".
-func NewAPIKey(name string, now time.Time) (platform.APIKey, string) {
-	var id [8]byte
-	var secret [24]byte
-	_, _ = rand.Read(id[:])
-	_, _ = rand.Read(secret[:])
-	sec := hex.EncodeToString(secret[:])
-	sum := sha256.Sum256([]byte(sec))
-	k := platform.APIKey{ID: hex.EncodeToString(id[:]), Name: name, SecretHash: sum[:], CreatedAt: now}
-	return k, k.ID + "." + sec
-}
 
 // apiClient authenticates a booking API request and returns the key id.
 func (s *Server) apiClient(r *http.Request) (string, error) {
@@ -53,8 +37,7 @@ func (s *Server) apiClient(r *http.Request) (string, error) {
 	if err != nil && !platform.IsNotFound(err) {
 		return "", err
 	}
-	sum := sha256.Sum256([]byte(secret))
-	if err != nil || k.Disabled || subtle.ConstantTimeCompare(sum[:], k.SecretHash) != 1 {
+	if err != nil || k.Disabled || !accounts.APISecretMatches(k.SecretHash, secret) {
 		return "", platform.Errorf(platform.KindUnauthorized, "unknown or disabled API key")
 	}
 	return id, nil

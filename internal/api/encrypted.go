@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"encoding/json"
-	"time"
 	"unicode/utf8"
 
 	"github.com/parkd/parkd/internal/platform"
@@ -54,116 +53,23 @@ func (s *Server) encryptionPolicy(ctx context.Context, userID string, code proto
 	return nil, nil
 }
 
-// cryptoCacheFor bounds how long the accounts' encryption settings and
-// roles are trusted from memory: a key set or cleared by the operator
-// applies on every instance within this time.
-const cryptoCacheFor = 5 * time.Second
-
-// cryptoSnapshot is every account's encryption settings and role as last
-// read: the accounts with settings other than the defaults, by user id
-// (platform.Tx AccountSettings). An account not in it has no data key, no
-// requirement to encrypt and the role RolePLMS.
-type cryptoSnapshot struct {
-	accounts map[string]platform.AccountSettings
-	loadedAt time.Time
-}
-
 // cryptoSettings returns the encryption settings and role of an account
-// from one snapshot of all accounts, read from the store at most every
-// cryptoCacheFor: a request costs no read of its own, however many
-// accounts there are and however seldom each one calls. An account's
-// settings read at its login on this instance take precedence over an
-// older snapshot, so that an account created (or changed) just before it
-// logs in is served by its settings at once.
+// from the accounts' state (accounts.State, shared with the sessions:
+// one read of every account's settings at most every 5 s, and the
+// account's own read at its login on this instance).
 func (s *Server) cryptoSettings(ctx context.Context, userID string) (platform.Account, error) {
-	snap, err := s.cryptoSnapshot(ctx, time.Now())
+	st, err := s.Sessions.State().Get(ctx, userID)
 	if err != nil {
 		return platform.Account{}, err
 	}
-	a := snap.accounts[userID]
-	if v, ok := s.cryptoLogins.Load(userID); ok {
-		if l := v.(cryptoLogin); l.readAt.After(snap.loadedAt) {
-			a = l.settings
-		}
-	}
-	return platform.Account{UserID: userID, DataKey: a.DataKey, RequireEncryption: a.RequireEncryption, Role: a.Role}, nil
+	return platform.Account{UserID: userID, DataKey: st.DataKey, RequireEncryption: st.RequireEncryption, Role: st.Role}, nil
 }
 
-// cryptoLogin is an account's settings as read when it logged in.
-type cryptoLogin struct {
-	settings platform.AccountSettings
-	readAt   time.Time
-}
-
-// noteLogin reads the settings of an account that has just logged in, for
-// cryptoSettings. A failed read is only logged: the snapshot serves the
-// account within cryptoCacheFor.
-func (s *Server) noteLogin(ctx context.Context, userID string) {
-	readAt := time.Now()
-	var acct platform.Account
-	err := s.Uplink.Store.View(ctx, func(tx platform.Tx) error {
-		var err error
-		acct, err = tx.Account(userID)
-		return err
-	})
-	if err != nil {
-		s.Log.WarnContext(ctx, "reading the settings of an account at its login", "userId", userID, "err", err)
-		return
-	}
-	s.cryptoLogins.Store(userID, cryptoLogin{readAt: readAt, settings: platform.AccountSettings{
-		UserID: userID, DataKey: acct.DataKey, RequireEncryption: acct.RequireEncryption, Role: acct.Role}})
-}
-
-// cryptoSnapshot returns the snapshot of the accounts' settings, reading
-// it again when it is older than cryptoCacheFor (or that far in the
-// future: the clock was set back). Callers wait while one of them reads.
-func (s *Server) cryptoSnapshot(ctx context.Context, now time.Time) (*cryptoSnapshot, error) {
-	if c := s.crypto.Load(); c != nil && fresh(c.loadedAt, now) {
-		return c, nil
-	}
-	s.cryptoMu.Lock()
-	defer s.cryptoMu.Unlock()
-	if c := s.crypto.Load(); c != nil && fresh(c.loadedAt, now) {
-		return c, nil // read by another caller meanwhile
-	}
-	var list []platform.AccountSettings
-	err := s.Uplink.Store.View(ctx, func(tx platform.Tx) error {
-		var err error
-		list, err = tx.AccountSettings()
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	c := &cryptoSnapshot{accounts: make(map[string]platform.AccountSettings, len(list)), loadedAt: now}
-	for _, a := range list {
-		c.accounts[a.UserID] = a
-	}
-	s.crypto.Store(c)
-	s.cryptoLogins.Range(func(k, v any) bool { // what the snapshot now covers
-		if !v.(cryptoLogin).readAt.After(now) {
-			s.cryptoLogins.Delete(k)
-		}
-		return true
-	})
-	return c, nil
-}
-
-// fresh reports whether a snapshot read at at is still good at now: less
-// than cryptoCacheFor old, or from less than that in the future. A caller
-// whose now was taken before another caller's read (it waited for the
-// lock meanwhile) must not read again.
-func fresh(at, now time.Time) bool {
-	d := now.Sub(at)
-	return d < cryptoCacheFor && d > -cryptoCacheFor
-}
-
-// ForgetAccount drops the cached settings (of every account), for a
-// caller that changed an account in this process and needs the change at
-// once.
+// ForgetAccount drops what this instance knows of the accounts' state,
+// for a caller that changed an account in this process and needs the
+// change at once.
 func (s *Server) ForgetAccount(userID string) {
-	s.cryptoLogins.Delete(userID)
-	s.crypto.Store(nil)
+	s.Sessions.State().Forget(userID)
 }
 
 // decryptItems decrypts the Base64 text of an encrypted request's data

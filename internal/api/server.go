@@ -9,8 +9,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/parkd/parkd/internal/offpeak"
@@ -50,9 +48,6 @@ type Server struct {
 	Limits Limits
 
 	accountLimits *ratelimit.Keyed
-	crypto        atomic.Pointer[cryptoSnapshot] // the accounts' settings, see cryptoSettings
-	cryptoMu      sync.Mutex                     // one read of them at a time
-	cryptoLogins  sync.Map                       // userID -> cryptoLogin, newer than the snapshot
 }
 
 // Init applies the defaults of the zero fields; call it once, before

@@ -200,7 +200,6 @@ func (s *Server) login(ctx context.Context, req request, addr string) (any, erro
 	if err != nil {
 		return nil, err
 	}
-	s.noteLogin(ctx, items[0].UserID)
 	return []protocol.LoginResponse{{AccessToken: tok}}, nil
 }
 

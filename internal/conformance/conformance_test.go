@@ -42,7 +42,7 @@ func startParkd(t *testing.T) *testserver.Server {
 func brokenParkd(t *testing.T, breakIt func(inner http.Handler) http.Handler) *httptest.Server {
 	t.Helper()
 	srv := startParkd(t)
-	ts := httptest.NewServer(breakIt(srv.API.Handler()))
+	ts := httptest.NewServer(breakIt(srv.Handler()))
 	t.Cleanup(ts.Close)
 	return ts
 }

@@ -7,30 +7,22 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"io"
 	"mime"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
+	"github.com/parkd/parkd/internal/accounts"
 	"github.com/parkd/parkd/internal/platform"
 	"github.com/parkd/parkd/internal/request"
-	"golang.org/x/crypto/bcrypt"
 )
 
 // CookieName is the session cookie of the console.
 const CookieName = "parkd_console"
 
-// Limits of an operator's name and password.
+// Limits of the login body and of the purge of expired sessions.
 const (
-	MaxNameRunes      = 64
-	MinPasswordRunes  = 8
-	MaxPasswordBytes  = 72 // bcrypt's limit
 	loginBodyMax      = 4 << 10
 	expiredPurgeLimit = 100
 	// extendEvery is how stale a session's expiry may grow before a use
@@ -46,64 +38,9 @@ const lockoutUser = "console operator"
 // dummyHash is compared against when the name is unknown, so that a wrong
 // name takes as long as a wrong password.
 var dummyHash = sync.OnceValue(func() []byte {
-	h, _ := bcrypt.GenerateFromPassword([]byte("not a password of anyone"), bcrypt.DefaultCost)
+	h, _ := accounts.HashOperatorPassword("not a password of anyone")
 	return h
 })
-
-// CheckName returns an error naming the problem when name cannot be an
-// operator's name: empty, too long, or with control characters or spaces
-// at either end.
-func CheckName(name string) error {
-	switch {
-	case name == "":
-		return errors.New("name is required")
-	case !utf8.ValidString(name):
-		return errors.New("name must be UTF-8")
-	case utf8.RuneCountInString(name) > MaxNameRunes:
-		return fmt.Errorf("name is longer than %d characters", MaxNameRunes)
-	case strings.TrimSpace(name) != name:
-		return errors.New("name must not start or end with a space")
-	case strings.IndexFunc(name, unicode.IsControl) >= 0:
-		return errors.New("name must not hold control characters")
-	}
-	return nil
-}
-
-// HashPassword checks an operator's new password (at least 8 characters,
-// at most 72 bytes) and returns its bcrypt hash.
-func HashPassword(password string) ([]byte, error) {
-	return hashPassword(password, bcrypt.DefaultCost)
-}
-
-func hashPassword(password string, cost int) ([]byte, error) {
-	switch {
-	case utf8.RuneCountInString(password) < MinPasswordRunes:
-		return nil, fmt.Errorf("password is shorter than %d characters", MinPasswordRunes)
-	case len(password) > MaxPasswordBytes:
-		return nil, fmt.Errorf("password is longer than %d bytes", MaxPasswordBytes)
-	}
-	return bcrypt.GenerateFromPassword([]byte(password), cost)
-}
-
-// NewOperator returns an operator ready to store, after checking name and
-// password.
-func NewOperator(name, password string, now time.Time) (platform.Operator, error) {
-	return NewOperatorCost(name, password, bcrypt.DefaultCost, now)
-}
-
-// NewOperatorCost is NewOperator with a bcrypt cost of its own: tests
-// take bcrypt.MinCost, which checks the same way in a fraction of the
-// time.
-func NewOperatorCost(name, password string, cost int, now time.Time) (platform.Operator, error) {
-	if err := CheckName(name); err != nil {
-		return platform.Operator{}, err
-	}
-	hash, err := hashPassword(password, cost)
-	if err != nil {
-		return platform.Operator{}, err
-	}
-	return platform.Operator{Name: name, PasswordHash: hash, CreatedAt: now}, nil
-}
 
 // tokenHash is the stored form of a session token.
 func tokenHash(token string) string {
@@ -207,13 +144,13 @@ func (s *Server) checkPassword(ctx context.Context, name, password string) (bool
 		return err
 	})
 	if platform.IsNotFound(err) {
-		_ = bcrypt.CompareHashAndPassword(dummyHash(), []byte(password))
+		_ = accounts.OperatorPasswordMatches(dummyHash(), password)
 		return false, nil
 	}
 	if err != nil {
 		return false, err
 	}
-	return bcrypt.CompareHashAndPassword(op.PasswordHash, []byte(password)) == nil, nil
+	return accounts.OperatorPasswordMatches(op.PasswordHash, password), nil
 }
 
 // openSession stores a new session of name and forgets the address's

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/parkd/parkd/client"
+	"github.com/parkd/parkd/internal/accounts"
 	"github.com/parkd/parkd/internal/api"
 	"github.com/parkd/parkd/internal/platform"
 	"github.com/parkd/parkd/internal/reservation"
@@ -78,7 +79,7 @@ func newLatRig(b *testing.B, lots int) *latRig {
 		return tx.PutAccount(a)
 	})
 	r := &latRig{srv: srv, lot: lot, token: srv.Login(b, vendorA, password), client: srv.Client}
-	k, secret := api.NewAPIKey("bench", time.Now())
+	k, secret := accounts.NewAPIKey("bench", time.Now())
 	update(b, srv, func(tx platform.Tx) error { return tx.PutAPIKey(k) })
 	r.key = secret
 	for start := 0; start < lots; start += 100 {

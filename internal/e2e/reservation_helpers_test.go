@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/parkd/parkd/client"
+	"github.com/parkd/parkd/internal/accounts"
 	"github.com/parkd/parkd/internal/api"
 	"github.com/parkd/parkd/internal/platform"
 	"github.com/parkd/parkd/internal/reservation"
@@ -315,7 +316,7 @@ func sdkPark(t testing.TB, c *client.Client, p protocol.ParkInfo) string {
 // returns it as "ID.SECRET".
 func addAPIKey(t testing.TB, srv *testserver.Server, name string) string {
 	t.Helper()
-	k, secret := api.NewAPIKey(name, srv.Clock.Now())
+	k, secret := accounts.NewAPIKey(name, srv.Clock.Now())
 	update(t, srv, func(tx platform.Tx) error { return tx.PutAPIKey(k) })
 	return secret
 }

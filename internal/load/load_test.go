@@ -257,7 +257,7 @@ func TestOtherSingleInterfaces(t *testing.T) {
 func slowParkd(t *testing.T, delay time.Duration) (*testserver.Server, *httptest.Server) {
 	t.Helper()
 	ts := startParkd(t)
-	inner := ts.API.Handler()
+	inner := ts.Handler()
 	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasSuffix(r.URL.Path, "/enterRecord") {
 			time.Sleep(delay)
@@ -346,7 +346,7 @@ func TestSeveralTargetsAndLoginURL(t *testing.T) {
 	// test runs; here two front ends of one parkd stand in for them: the
 	// logins go to one, the requests round-robin over the others.
 	ts := startParkd(t)
-	inner := ts.API.Handler()
+	inner := ts.Handler()
 	var hits [2]atomic.Int64
 	var fronts [2]*httptest.Server
 	for i := range fronts {

@@ -15,6 +15,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 
+	"github.com/parkd/parkd/internal/accounts"
 	"github.com/parkd/parkd/internal/api"
 	"github.com/parkd/parkd/internal/platform"
 	"github.com/parkd/parkd/internal/testserver"
@@ -139,7 +140,7 @@ func TestRealAnswersMatchTheDocument(t *testing.T) {
 	srv := testserver.Start(t, testserver.Options{})
 	doc.Servers = openapi3.Servers{{URL: srv.URL}}
 	srv.AddAccount(t, "vendorA", "Parking@2024")
-	key, secret := api.NewAPIKey("app", srv.Clock.Now())
+	key, secret := accounts.NewAPIKey("app", srv.Clock.Now())
 	err := srv.Store.Update(context.Background(), func(tx platform.Tx) error {
 		acct, err := tx.Account("vendorA")
 		if err != nil {

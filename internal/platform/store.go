@@ -63,6 +63,9 @@ type Tx interface {
 	LastSeen(userID string) (time.Time, error)
 	// DeleteTokensBefore removes tokens last seen before t.
 	DeleteTokensBefore(t time.Time) (int, error)
+	// DeleteAccountTokens removes every token of the account (disabling
+	// it ends them for good) and returns how many there were.
+	DeleteAccountTokens(userID string) (int, error)
 
 	// Parks.
 	Park(userID, parkCode string) (Park, error)

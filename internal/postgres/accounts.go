@@ -141,6 +141,13 @@ func (t *tx) DeleteTokensBefore(at time.Time) (int, error) {
 	return int(n), wrap("delete tokens", err)
 }
 
+// DeleteAccountTokens removes every token of userID and returns how many
+// there were.
+func (t *tx) DeleteAccountTokens(userID string) (int, error) {
+	n, err := t.exec("DELETE FROM tokens WHERE user_id = $1", userID)
+	return int(n), wrap("delete account tokens", err)
+}
+
 // dataKey is the stored form of an account's data key: NULL when it has
 // none, so an empty key reads back as nil.
 func dataKey(k []byte) any {

@@ -12,9 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parkd/parkd/internal/accounts"
 	"github.com/parkd/parkd/internal/platform"
 	"github.com/parkd/parkd/internal/server"
-	"github.com/parkd/parkd/internal/session"
 	"github.com/parkd/parkd/protocol"
 )
 
@@ -34,7 +34,7 @@ func newFuzzServer(t testing.TB) *fuzzServer {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { srv.Close() })
-	hash, err := session.HashPassword(protocol.PasswordDigest("pw"))
+	hash, err := accounts.HashVendorPassword(protocol.PasswordDigest("pw"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parkd/parkd/internal/accounts"
 	"github.com/parkd/parkd/internal/platform"
 	"github.com/parkd/parkd/internal/session"
 	"github.com/parkd/parkd/internal/sqlite"
@@ -38,7 +39,7 @@ func newFlushFixture(t *testing.T, cfg session.Config) *flushFixture {
 	f := &flushFixture{store: s, now: time.Date(2025, 3, 1, 8, 0, 0, 0, time.UTC)}
 	f.m = session.New(s, func() time.Time { return f.now }, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	wire := protocol.NewLoginRequest(flushUser, flushPassword).Password
-	hash, err := session.HashPassword(wire)
+	hash, err := accounts.HashVendorPassword(wire)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,8 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/parkd/parkd/internal/accounts"
 	"github.com/parkd/parkd/internal/platform"
-	"golang.org/x/crypto/bcrypt"
 )
 
 // Config sets the timing of sessions. Zero fields take the defaults.
@@ -28,10 +28,10 @@ type Config struct {
 	LockoutFailures int
 	LockoutWindow   time.Duration
 	LockoutDuration time.Duration
-	// CacheFor bounds how long a token is trusted from memory before its
-	// account is checked again against the store's disabled accounts
-	// (default 5 s), so that a token revoked by another process stops
-	// working promptly.
+	// CacheFor bounds how old the shared read of the accounts' state
+	// (accounts.State) may grow: a token is checked against it at every
+	// use, so that an account disabled by another process stops working
+	// within this time (default 5 s).
 	CacheFor time.Duration
 	// FlushInterval is how often the heartbeats answered since the last
 	// flush are written to the store, in one transaction (default 5 s;
@@ -84,15 +84,13 @@ type Manager struct {
 	pending  map[string]beat     // token -> its latest heartbeat not yet written
 	flushMu  sync.Mutex          // held by Flush
 
-	unMu    sync.Mutex
-	unavail map[string]platform.AccountStatus // disabled or offline accounts, as read at unAt
-	unAt    time.Time
+	state *accounts.State // the accounts' state: disabled, offline, settings
 }
 
 type cachedToken struct {
 	userID   string
 	lastSeen time.Time
-	loadedAt time.Time
+	seq      uint64 // accounts.State stamp taken before the token was last read or written
 }
 
 // New returns a Manager over store.
@@ -103,19 +101,18 @@ func New(store platform.Store, now platform.Clock, cfg Config, log *slog.Logger)
 		tokens:   map[string]cachedToken{},
 		verified: map[string][32]byte{},
 		pending:  map[string]beat{},
+		state:    accounts.NewState(store, now, cfg.CacheFor),
 	}
 }
+
+// State returns the view of the accounts' state that the manager checks
+// tokens against; the API takes encryption settings and roles from it.
+func (m *Manager) State() *accounts.State { return m.state }
 
 // Config returns the manager's configuration with defaults applied.
 func (m *Manager) Config() Config { return m.cfg }
 
 var errBadLogin = platform.Errorf(platform.KindBadLogin, "")
-
-// HashPassword returns the stored form of a login password as it travels
-// (Base64(SM3(plaintext))): a bcrypt hash.
-func HashPassword(wirePassword string) ([]byte, error) {
-	return bcrypt.GenerateFromPassword([]byte(wirePassword), bcrypt.DefaultCost)
-}
 
 // Login checks userID and the wire password (table 2) from addr and issues
 // a new token. Wrong credentials, a disabled account and a lock-out all
@@ -132,6 +129,7 @@ func (m *Manager) Login(ctx context.Context, userID, password, addr string) (str
 		return "", errBadLogin
 	}
 	var acct platform.Account
+	stamp := m.state.Stamp()
 	err = m.store.View(ctx, func(tx platform.Tx) error {
 		var err error
 		acct, err = tx.Account(userID)
@@ -153,7 +151,9 @@ func (m *Manager) Login(ctx context.Context, userID, password, addr string) (str
 			return "", err
 		}
 	}
+	m.state.Note(acct, stamp) // the account's own read wins over an older shared one
 	tok := platform.Token{Value: platform.NewID(), UserID: userID, IssuedAt: now, LastSeen: now}
+	stamp = m.state.Stamp()
 	err = m.store.Update(ctx, func(tx platform.Tx) error {
 		if err := lockAccount(tx, userID); err != nil {
 			return err
@@ -169,8 +169,8 @@ func (m *Manager) Login(ctx context.Context, userID, password, addr string) (str
 	if err != nil {
 		return "", err
 	}
-	m.remember(tok.Value, userID, now, now)
-	m.wentOnline(userID)
+	m.remember(tok.Value, userID, now, stamp)
+	m.state.WentOnline(ctx, userID)
 	return tok.Value, nil
 }
 
@@ -182,7 +182,7 @@ func (m *Manager) checkPassword(acct platform.Account, password string) bool {
 	if ok && subtle.ConstantTimeCompare(known[:], key[:]) == 1 {
 		return true
 	}
-	if bcrypt.CompareHashAndPassword(acct.PasswordHash, []byte(password)) != nil {
+	if !accounts.VendorPasswordMatches(acct.PasswordHash, password) {
 		return false
 	}
 	m.mu.Lock()
@@ -191,9 +191,9 @@ func (m *Manager) checkPassword(acct platform.Account, password string) bool {
 	return true
 }
 
-func (m *Manager) remember(value, userID string, lastSeen, now time.Time) {
+func (m *Manager) remember(value, userID string, lastSeen time.Time, stamp uint64) {
 	m.mu.Lock()
-	m.tokens[value] = cachedToken{userID: userID, lastSeen: lastSeen, loadedAt: now}
+	m.tokens[value] = cachedToken{userID: userID, lastSeen: lastSeen, seq: stamp}
 	m.mu.Unlock()
 }
 
@@ -206,84 +206,35 @@ func (m *Manager) forget(value string) {
 // Authenticate returns the account of a live token, or a KindUnauthorized
 // error when the token is unknown, expired or its account disabled.
 //
-// A token this instance knows is trusted from memory for CacheFor; after
-// that it is checked against the list of disabled and offline accounts,
-// which is read at most once per CacheFor for all tokens (status), so
-// that a lot that only heartbeats every 30 s costs no read of its own.
-// Only a token not in memory, or no longer live by its cached last-seen
-// time, is read from the store (reload).
+// A token this instance knows is checked at every use against the
+// accounts' state (accounts.State: one shared read for all tokens at most
+// every CacheFor, so that a lot that only heartbeats every 30 s costs no
+// read of its own). It is read again from the store (reload) when it is
+// not in memory, no longer live by its cached last-seen time, its account
+// is disabled, or its account is recorded offline by a read newer than
+// the token's: disabling an account deletes its tokens and records it
+// offline, so a token of an account disabled and enabled again between
+// two shared reads is found gone.
 func (m *Manager) Authenticate(ctx context.Context, value string) (string, error) {
 	now := m.now()
 	m.mu.Lock()
 	c, ok := m.tokens[value]
 	m.mu.Unlock()
 	if ok && m.live(c.lastSeen, now) {
-		if now.Sub(c.loadedAt) < m.cfg.CacheFor {
-			return c.userID, nil
+		st, err := m.state.Get(ctx, c.userID)
+		if err != nil {
+			return "", err
 		}
-		if st, err := m.status(ctx, c.userID, now); err == nil && !st.Disabled {
-			m.revalidated(value, now)
+		if !st.Disabled && (st.Online || st.Seq < c.seq) {
 			return c.userID, nil
 		}
 	}
 	return m.reload(ctx, value, now)
 }
 
-// status returns the account's state by the list of disabled and offline
-// accounts, read again once it is CacheFor old; an account not on it is
-// enabled and online.
-func (m *Manager) status(ctx context.Context, userID string, now time.Time) (platform.AccountStatus, error) {
-	m.unMu.Lock()
-	defer m.unMu.Unlock()
-	if m.unavail == nil || !fresh(m.unAt, now, m.cfg.CacheFor) {
-		var list []platform.AccountStatus
-		err := m.store.View(ctx, func(tx platform.Tx) error {
-			var err error
-			list, err = tx.UnavailableAccounts()
-			return err
-		})
-		if err != nil {
-			return platform.AccountStatus{}, err
-		}
-		m.unavail = make(map[string]platform.AccountStatus, len(list))
-		for _, a := range list {
-			m.unavail[a.UserID] = a
-		}
-		m.unAt = now
-	}
-	if st, ok := m.unavail[userID]; ok {
-		return st, nil
-	}
-	return platform.AccountStatus{UserID: userID, Online: true}, nil
-}
-
-// fresh reports whether something read at at is still good at now: less
-// than window old, or from less than window in the future. A caller whose
-// now was taken before another caller's read (it waited for the lock
-// meanwhile) must not read again; only a clock set back by a whole
-// window makes a read look stale from the future.
-func fresh(at, now time.Time, window time.Duration) bool {
-	d := now.Sub(at)
-	return d < window && d > -window
-}
-
-// wentOnline notes that this instance recorded userID online.
-func (m *Manager) wentOnline(userID string) {
-	m.unMu.Lock()
-	defer m.unMu.Unlock()
-	if st, ok := m.unavail[userID]; ok && !st.Disabled {
-		delete(m.unavail, userID)
-	}
-}
-
-// revalidated marks the cached token value as checked at now.
-func (m *Manager) revalidated(value string, now time.Time) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if c, ok := m.tokens[value]; ok {
-		c.loadedAt = now
-		m.tokens[value] = c
-	}
+// status returns the account's state (accounts.State).
+func (m *Manager) status(ctx context.Context, userID string) (accounts.Status, error) {
+	return m.state.Get(ctx, userID)
 }
 
 // reload reads a token and its account from the store (another process
@@ -294,6 +245,7 @@ func (m *Manager) reload(ctx context.Context, value string, now time.Time) (stri
 	}
 	var tok platform.Token
 	var acct platform.Account
+	stamp := m.state.Stamp()
 	err := m.store.View(ctx, func(tx platform.Tx) error {
 		var err error
 		if tok, err = tx.Token(value); err != nil {
@@ -317,7 +269,7 @@ func (m *Manager) reload(ctx context.Context, value string, now time.Time) (stri
 		m.forget(value)
 		return "", platform.Errorf(platform.KindUnauthorized, "accessToken expired")
 	}
-	m.remember(value, tok.UserID, tok.LastSeen, now)
+	m.remember(value, tok.UserID, tok.LastSeen, stamp)
 	return tok.UserID, nil
 }
 
@@ -337,10 +289,11 @@ func (m *Manager) Heartbeat(ctx context.Context, value string) (time.Time, error
 	now := m.now()
 	// A heartbeat that brings an offline account back is written at once;
 	// the others wait for the flush.
-	if st, err := m.status(ctx, userID, now); m.cfg.FlushInterval > 0 && err == nil && st.Online {
+	if st, err := m.status(ctx, userID); m.cfg.FlushInterval > 0 && err == nil && st.Online {
 		m.beat(value, userID, now)
 		return now, nil
 	}
+	stamp := m.state.Stamp()
 	err = m.store.Update(ctx, func(tx platform.Tx) error {
 		if err := lockAccount(tx, userID); err != nil {
 			return err
@@ -357,8 +310,8 @@ func (m *Manager) Heartbeat(ctx context.Context, value string) (time.Time, error
 	if err != nil {
 		return time.Time{}, err
 	}
-	m.remember(value, userID, now, now)
-	m.wentOnline(userID)
+	m.remember(value, userID, now, stamp)
+	m.state.WentOnline(ctx, userID)
 	return now, nil
 }
 

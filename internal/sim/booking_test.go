@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/parkd/parkd/client"
+	"github.com/parkd/parkd/internal/accounts"
 	"github.com/parkd/parkd/internal/api"
 	"github.com/parkd/parkd/internal/platform"
 	"github.com/parkd/parkd/internal/server"
@@ -32,7 +33,7 @@ func TestBookingsReachTheLots(t *testing.T) {
 	}
 	lot := httptest.NewServer(&client.Receiver{Token: "sim-downlink-token", Handler: s})
 	defer lot.Close()
-	key, secret := api.NewAPIKey("sim test", time.Now())
+	key, secret := accounts.NewAPIKey("sim test", time.Now())
 	ctx := context.Background()
 	err = ts.Store.Update(ctx, func(tx platform.Tx) error {
 		a, err := tx.Account(testUser)
@@ -150,7 +151,7 @@ func waitFor(t *testing.T, what string, ok func() bool) {
 func TestAppBackEndBooksChangesAndCancels(t *testing.T) {
 	ts := testserver.Start(t, testserver.Options{Config: server.Config{PlainHTTP: true}, Clock: testserver.RealClock()})
 	ts.AddAccount(t, testUser, testPassword)
-	key, secret := api.NewAPIKey("parksim app", time.Now())
+	key, secret := accounts.NewAPIKey("parksim app", time.Now())
 	s, err := New(Config{URL: ts.URL, UserID: testUser, Password: testPassword, Lots: 10, Rate: 2, Speed: 1800,
 		Duration: 16 * time.Second, Seed: 31, Dir: t.TempDir(), NoSync: true,
 		APIKey: secret, BookRate: 3, ChangeShare: 0.3, CancelShare: 0.25})

@@ -149,6 +149,17 @@ func (t *tx) DeleteTokensBefore(at time.Time) (int, error) {
 	return int(n), wrap("delete tokens", err)
 }
 
+// DeleteAccountTokens removes every token of userID and returns how many
+// there were.
+func (t *tx) DeleteAccountTokens(userID string) (int, error) {
+	res, err := t.exec("DELETE FROM tokens WHERE user_id = ?", userID)
+	if err != nil {
+		return 0, wrap("delete account tokens", err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), wrap("delete account tokens", err)
+}
+
 // dataKey is the stored form of an account's data key: NULL when it has
 // none, so an empty key reads back as nil.
 func dataKey(k []byte) any {

@@ -175,6 +175,7 @@ func tokenCases() []testCase {
 		{"TouchToken of an unknown token is not found", testTouchUnknown},
 		{"LastSeen is the latest of the account's tokens, zero without any", testLastSeen},
 		{"DeleteTokensBefore removes only tokens last seen earlier", testDeleteTokens},
+		{"DeleteAccountTokens removes every token of one account only", testDeleteAccountTokens},
 	}
 }
 
@@ -220,6 +221,28 @@ func testLastSeen(t *testing.T, s platform.Store) {
 	putTokens(t, s, newToken("a1", u1, 1, 4), newToken("a2", u1, 2, 9), newToken("a3", u1, 3, 6), newToken("b1", u2, 1, 20))
 	if got := lastSeen(u1); !got.Equal(at(9)) {
 		t.Errorf("LastSeen = %v, want %v", got, at(9))
+	}
+}
+
+func testDeleteAccountTokens(t *testing.T, s platform.Store) {
+	seed(t, s)
+	putTokens(t, s, newToken("a1", u1, 1, 4), newToken("a2", u1, 2, 9), newToken("b1", u2, 1, 5))
+	var n int
+	update(t, s, func(tx platform.Tx) (err error) {
+		n, err = tx.DeleteAccountTokens(u1)
+		return err
+	})
+	if n != 2 {
+		t.Errorf("DeleteAccountTokens removed %d tokens, want 2", n)
+	}
+	for value, kept := range map[string]bool{"a1": false, "a2": false, "b1": true} {
+		err := s.View(t.Context(), func(tx platform.Tx) error { _, err := tx.Token(value); return err })
+		if kept && err != nil {
+			t.Errorf("token %s: %v, want it kept", value, err)
+		}
+		if !kept {
+			notFound(t, "deleted token "+value, err)
+		}
 	}
 }
 

@@ -19,10 +19,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parkd/parkd/internal/console"
+	"github.com/parkd/parkd/internal/accounts"
 	"github.com/parkd/parkd/internal/platform"
 	"github.com/parkd/parkd/internal/server"
-	"github.com/parkd/parkd/internal/session"
 	"github.com/parkd/parkd/protocol"
 	"golang.org/x/crypto/bcrypt"
 )
@@ -150,7 +149,7 @@ func transport(t testing.TB, srv *server.Server) *http.Transport {
 // AddAccount creates an account as `parkd account add` does.
 func (s *Server) AddAccount(t testing.TB, userID, password string) {
 	t.Helper()
-	hash, err := session.HashPassword(protocol.PasswordDigest(password))
+	hash, err := accounts.HashVendorPassword(protocol.PasswordDigest(password))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,7 +165,7 @@ func (s *Server) AddAccount(t testing.TB, userID, password string) {
 // does, with bcrypt's smallest cost to keep tests quick.
 func (s *Server) AddOperator(t testing.TB, name, password string) {
 	t.Helper()
-	op, err := console.NewOperatorCost(name, password, bcrypt.MinCost, s.Clock.Now())
+	op, err := accounts.NewOperatorCost(name, password, bcrypt.MinCost, s.Clock.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
