@@ -206,7 +206,7 @@ func TestStateOneSharedRead(t *testing.T) {
 func TestStateOwnReadWins(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	f.get(t, "lot1") // the shared read, before the account exists
+	f.get(t, "lot1")                                                       // the shared read, before the account exists
 	f.put(t, platform.Account{UserID: "lot1", Role: platform.RoleOffPeak}) // by another process
 	stamp := f.state.Stamp()
 	var a platform.Account
