@@ -93,7 +93,7 @@ type Photo struct {
 }
 
 // Picture uploads a picture (interface picture, table 15) as
-// multipart/form-data, signed with SM3 of the file (PROTOCOL §6).
+// multipart/form-data, signed with SM3 of the file (docs/protocol.md §6).
 func (c *Client) Picture(ctx context.Context, p Photo) (protocol.PictureResponse, error) {
 	send := func(tok string) (protocol.PictureResponse, error) {
 		var out []protocol.PictureResponse

@@ -35,7 +35,7 @@ type Config struct {
 	Log *slog.Logger
 	// DataKey, when set, is the account's 16-byte SM4 data key issued by
 	// the operator: every JSON request except login is then sent encrypted
-	// (header encrypted: 0, PROTOCOL §7). Pictures are multipart and are
+	// (header encrypted: 0, docs/protocol.md §7). Pictures are multipart and are
 	// never encrypted.
 	DataKey []byte
 }
@@ -221,7 +221,7 @@ func (c *Client) post(ctx context.Context, code protocol.Interface, token string
 	sign := protocol.Sign(data)
 	encrypt := c.cfg.DataKey != nil && code != protocol.Login
 	if encrypt {
-		// PROTOCOL §7: data is a JSON string, Base64(IV ‖ SM4-CBC), and
+		// docs/protocol.md §7: data is a JSON string, Base64(IV ‖ SM4-CBC), and
 		// sign covers that string's bytes (Base64 needs no escaping).
 		b64, err := protocol.EncryptData(c.cfg.DataKey, data)
 		if err != nil {

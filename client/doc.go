@@ -1,5 +1,5 @@
 // Package client is the parking-system side of Shenzhen's smart-parking
-// data-access standard, read as the project's PROTOCOL.md fixes it: a
+// data-access standard, read as the project's docs/protocol.md fixes it: a
 // client for a platform's uplink interfaces (table 30), a durable outbox
 // for the records, the scheduled reports, and a receiver for the downlink
 // interfaces.

@@ -26,7 +26,7 @@ type ReservationHandler interface {
 }
 
 // Receiver is an http.Handler serving the downlink interfaces
-// `reservation` and `cancelReservation` (PROTOCOL §8) under
+// `reservation` and `cancelReservation` (docs/protocol.md §8) under
 // /dataReceive/v1/. It checks the authorization header against Token (5),
 // the envelope (2, 4), the sign (6) and every item (4, 1004, 1005, 1007),
 // then calls Handler for each item and answers [{"bookCode": ...}].

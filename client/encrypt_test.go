@@ -25,7 +25,7 @@ type sentRequest struct {
 
 // TestDataKeyEncryptsEveryCallButLogin: with Config.DataKey, the client
 // sends every JSON call except login with encrypted: 0, data as a JSON
-// string of Base64(IV ‖ SM4-CBC) and sign over that string (PROTOCOL §7).
+// string of Base64(IV ‖ SM4-CBC) and sign over that string (docs/protocol.md §7).
 func TestDataKeyEncryptsEveryCallButLogin(t *testing.T) {
 	key := []byte("0123456789abcdef")
 	var mu sync.Mutex

@@ -16,7 +16,7 @@ const (
 	CodeToken         Code = 5 // Token校验失败
 	CodeSign          Code = 6 // sign参数校验失败
 	CodeName          Code = 1000
-	CodeParkCode      Code = 1001 // not sent by parkd: 5 and 1101 cover it (PROTOCOL §4)
+	CodeParkCode      Code = 1001 // not sent by parkd: 5 and 1101 cover it (docs/protocol.md §4)
 	CodeSpaceCode     Code = 1002
 	CodeTooLong       Code = 1004 // 超出规定长度
 	CodeType          Code = 1005 // 字段类型错误
@@ -36,7 +36,7 @@ const (
 	CodeNoneFree      Code = 1500
 	CodeNoReservable  Code = 1501 // 没有可预约车位
 	CodeLogin         Code = 3001 // 用户名或密码错误
-	CodeAccessToken   Code = 3002 // not sent by parkd: 5 covers it (PROTOCOL §4)
+	CodeAccessToken   Code = 3002 // not sent by parkd: 5 covers it (docs/protocol.md §4)
 	CodeCarNotInPark  Code = 4001 // 车辆不在场内
 	CodeBookTime      Code = 5004 // 预约时间有误
 	CodeBlacklist     Code = 5005 // 黑名单

@@ -11,14 +11,14 @@ import (
 	"github.com/emmansun/gmsm/sm4"
 )
 
-// DataKeySize is the size of an account's data key (PROTOCOL §7): an SM4
+// DataKeySize is the size of an account's data key (docs/protocol.md §7): an SM4
 // key of 128 bits.
 const DataKeySize = 16
 
 // EncryptedHeader is the request header that says whether `data` is
 // encrypted; EncryptedOn ("0", the standard's inverted reading) marks an
 // encrypted request, and an absent header or "1" a plaintext one
-// (PROTOCOL §1).
+// (docs/protocol.md §1).
 const (
 	EncryptedHeader = "encrypted"
 	EncryptedOn     = "0"
@@ -37,7 +37,7 @@ var (
 )
 
 // EncryptData encrypts plaintext (a JSON array of items) for the `data` of
-// an encrypted request (PROTOCOL §7): it returns
+// an encrypted request (docs/protocol.md §7): it returns
 // Base64(IV ‖ SM4-CBC(key, PKCS#7(plaintext))) with a fresh random 16-byte
 // IV, standard Base64 alphabet with padding. The request's sign is then
 // Sign of the returned string's bytes.

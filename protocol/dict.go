@@ -1,7 +1,7 @@
 package protocol
 
 // Dictionaries of appendix B–F and the enumerations written into the tables.
-// Every one is a JSON integer on the wire (PROTOCOL §3); a value outside its
+// Every one is a JSON integer on the wire (docs/protocol.md §3); a value outside its
 // dictionary is code 1007.
 
 // ParkType is table 6 parkType.
@@ -233,7 +233,7 @@ const (
 func (t OperateType) Valid() bool { return t == 1 || t == 2 }
 
 // Regions maps the area codes a deployment accepts in table 6 areaCode to
-// their names. The list is configuration (PROTOCOL §3); Shenzhen is the
+// their names. The list is configuration (docs/protocol.md §3); Shenzhen is the
 // default.
 type Regions map[string]string
 

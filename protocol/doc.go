@@ -1,6 +1,6 @@
 // Package protocol is the wire format of Shenzhen's smart-parking data-access
 // standard (深圳市公共智慧停车平台数据接入规范, DB 4403/T), read as the
-// project's PROTOCOL.md fixes it. The platform server, the client SDK, the
+// project's docs/protocol.md fixes it. The platform server, the client SDK, the
 // simulator and the conformance checker all speak through it.
 //
 // # Messages

@@ -1,15 +1,15 @@
 package protocol
 
 // EnterRecord is table 11, the data item of `enterRecord` (车辆入场记录).
-// Records are idempotent by ID (PROTOCOL §5).
+// Records are idempotent by ID (docs/protocol.md §5).
 type EnterRecord struct {
 	ParkCode        string      `json:"parkCode"`               // Uuid
 	ID              string      `json:"id"`                     // Uuid of the parking event
 	PlateNo         string      `json:"plateNo"`                // 20, normalised by the platform
 	EnterTime       DateTime    `json:"enterTime"`              // CST
 	EntryCarPhotoID string      `json:"entryCarPhotoId"`        // 32, a picture id
-	EntranceCode    string      `json:"entranceCode"`           // 32 (PROTOCOL §3)
-	EntranceName    string      `json:"entranceName,omitempty"` // 20 (PROTOCOL §3)
+	EntranceCode    string      `json:"entranceCode"`           // 32 (docs/protocol.md §3)
+	EntranceName    string      `json:"entranceName,omitempty"` // 20 (docs/protocol.md §3)
 	CarModel        *CarModel   `json:"carModel,omitempty"`     // appendix C
 	CarColor        *CarColor   `json:"carColor,omitempty"`     // appendix D
 	PlateColor      *PlateColor `json:"plateColor,omitempty"`   // appendix E

@@ -2,7 +2,7 @@ package protocol
 
 // EntranceExitInfo is table 9, the data item of `entranceExitInfo`
 // (出入口上报请求数据). An entrance is identified by (park,
-// entranceExitCode); re-reporting it updates it (PROTOCOL §5).
+// entranceExitCode); re-reporting it updates it (docs/protocol.md §5).
 type EntranceExitInfo struct {
 	ParkCode         string         `json:"parkCode"`           // Uuid
 	Name             string         `json:"name"`               // 20

@@ -10,7 +10,7 @@ import (
 )
 
 // DefaultMaxItems is the default limit on the items of one request's
-// `data` (PROTOCOL §2).
+// `data` (docs/protocol.md §2).
 const DefaultMaxItems = 100
 
 // MaxMessage is table 29's limit on a response's message, in characters;
@@ -93,7 +93,7 @@ func ParseRequest(body []byte, maxItems int) (Request, []json.RawMessage, error)
 }
 
 // EncryptedData reads the `data` value of an encrypted request (header
-// `encrypted: 0`, PROTOCOL §7), which must be a JSON string (else code 2).
+// `encrypted: 0`, docs/protocol.md §7), which must be a JSON string (else code 2).
 // It returns the bytes between the string's quotes exactly as sent, which
 // `sign` covers, and the string's value, the Base64 text for DecryptData.
 func EncryptedData(data json.RawMessage) (signed []byte, b64 string, err error) {

@@ -11,7 +11,7 @@ import (
 
 // A parking system reports a vehicle's entry: it builds the enterRecord
 // item, and NewRequest marshals the items as `data` and signs those bytes
-// with SM3. These are the worked example's bytes and sign (PROTOCOL §10).
+// with SM3. These are the worked example's bytes and sign (docs/protocol.md §10).
 func ExampleNewRequest() {
 	enter, err := protocol.ParseDateTime("2024-01-01 08:30:00")
 	if err != nil {

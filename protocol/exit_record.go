@@ -2,15 +2,15 @@ package protocol
 
 // ExitRecord is table 13, the data item of `exitRecord` (车辆出场记录). Its
 // ID is the ID of the matching EnterRecord. An exit whose entry has not
-// arrived is stored and flagged, not rejected (PROTOCOL §5).
+// arrived is stored and flagged, not rejected (docs/protocol.md §5).
 type ExitRecord struct {
 	ParkCode       string      `json:"parkCode"`           // Uuid
 	ID             string      `json:"id"`                 // Uuid, same as the entry's
 	PlateNo        string      `json:"plateNo"`            // 20
 	LeaveTime      DateTime    `json:"leaveTime"`          // CST
-	ExitCarPhotoID string      `json:"exitCarPhotoId"`     // 32 (PROTOCOL §3)
-	ExitCode       string      `json:"exitCode"`           // 32 (PROTOCOL §3)
-	ExitName       string      `json:"exitName,omitempty"` // 20 (PROTOCOL §3)
+	ExitCarPhotoID string      `json:"exitCarPhotoId"`     // 32 (docs/protocol.md §3)
+	ExitCode       string      `json:"exitCode"`           // 32 (docs/protocol.md §3)
+	ExitName       string      `json:"exitName,omitempty"` // 20 (docs/protocol.md §3)
 	CarModel       *CarModel   `json:"carModel,omitempty"`
 	CarColor       *CarColor   `json:"carColor,omitempty"`
 	PlateColor     *PlateColor `json:"plateColor,omitempty"`

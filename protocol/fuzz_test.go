@@ -242,7 +242,7 @@ func FuzzVerify(f *testing.F) {
 }
 
 // FuzzParsePictureForm checks that ParsePictureForm never panics, reports
-// a form field with a code of PROTOCOL §4, and that an accepted form
+// a form field with a code of docs/protocol.md §4, and that an accepted form
 // written back with Fields parses to the same form.
 func FuzzParsePictureForm(f *testing.F) {
 	add := func(m map[string]string) {

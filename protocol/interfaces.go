@@ -79,5 +79,5 @@ func (i Interface) Shared() bool { return i == Login || i == HeartBeats }
 func (i Interface) NeedsToken() bool { return i != Login }
 
 // InTimestampWindow reports whether requests to i are subject to the
-// timestamp window (PROTOCOL §2): all but login and heartBeats.
+// timestamp window (docs/protocol.md §2): all but login and heartBeats.
 func (i Interface) InTimestampWindow() bool { return i != Login && i != HeartBeats }

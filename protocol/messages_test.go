@@ -95,7 +95,7 @@ func dateTimeCases(field string) []itemCase {
 	}
 }
 
-// lngLatCases checks the coordinate bounds of PROTOCOL §3.
+// lngLatCases checks the coordinate bounds of docs/protocol.md §3.
 func lngLatCases() []itemCase {
 	return []itemCase{
 		{"longitude 73.0 is accepted", []edit{set("longitude", "73.0")}, accepted, ""},
@@ -526,7 +526,7 @@ func TestDecodeKeepsDecodedValues(t *testing.T) {
 	}
 }
 
-// TestJSONNamesKeepTheStandardsTypos checks the names PROTOCOL §3 says must
+// TestJSONNamesKeepTheStandardsTypos checks the names docs/protocol.md §3 says must
 // not be "fixed" on the wire.
 func TestJSONNamesKeepTheStandardsTypos(t *testing.T) {
 	n := 1

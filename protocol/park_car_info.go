@@ -25,7 +25,7 @@ func (p ParkCarInfo) Validate() error {
 }
 
 // Plates splits PlateNoList on ASCII or full-width commas, trims spaces,
-// normalises each plate and drops empty entries (PROTOCOL §3).
+// normalises each plate and drops empty entries (docs/protocol.md §3).
 func (p ParkCarInfo) Plates() []string {
 	f := strings.FieldsFunc(p.PlateNoList, func(r rune) bool { return r == ',' || r == '，' })
 	out := make([]string, 0, len(f))

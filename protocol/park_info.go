@@ -36,7 +36,7 @@ type ParkInfo struct {
 	PhotoIDs                     []string        `json:"photoIds,omitempty"`
 }
 
-// MaxPublicInfos bounds table 6 publicInfos (PROTOCOL §3).
+// MaxPublicInfos bounds table 6 publicInfos (docs/protocol.md §3).
 const MaxPublicInfos = 200
 
 // RequiredFields implements Item.
@@ -108,7 +108,7 @@ type PublicInfo struct {
 func (PublicInfo) RequiredFields() []string { return []string{"type", "startTime", "endTime"} }
 
 // Validate checks table 7: startDateTime and endDateTime are required for
-// type 4 (特殊日) and accept a Date or a DateTime (PROTOCOL §3).
+// type 4 (特殊日) and accept a Date or a DateTime (docs/protocol.md §3).
 func (p PublicInfo) Validate() error {
 	var c checker
 	c.dict("type", p.Type.Valid(), int(p.Type))

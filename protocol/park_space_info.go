@@ -2,7 +2,7 @@ package protocol
 
 // ParkSpaceInfo is table 17, the data item of `parkSpaceInfo`
 // (车位数动态上报请求数据): the live vacancy of a park. Counts must be >= 0;
-// totals that do not add up are stored and flagged (PROTOCOL §5).
+// totals that do not add up are stored and flagged (docs/protocol.md §5).
 type ParkSpaceInfo struct {
 	ParkCode               string `json:"parkCode"`                        // Uuid
 	UsedStalls             int    `json:"usedStalls"`                      // occupied

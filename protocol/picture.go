@@ -5,7 +5,7 @@ import (
 	"strconv"
 )
 
-// Picture size bounds (table 15, PROTOCOL §6): KB is 1,024 bytes.
+// Picture size bounds (table 15, docs/protocol.md §6): KB is 1,024 bytes.
 const (
 	MinPictureBytes = 100 * 1024 // under it: stored with a warning (or 1007 when strict)
 	MaxPictureBytes = 500 * 1024 // over it: 1007
@@ -16,7 +16,7 @@ const (
 
 // PictureForm is table 15, the text fields of the multipart `picture`
 // request; the file travels in the part named "file". Its Sign is SM3 of
-// the file's bytes (PROTOCOL §6).
+// the file's bytes (docs/protocol.md §6).
 type PictureForm struct {
 	Timestamp    int64        // ms, as in the envelope
 	Sign         string       // SM3 of the file's bytes
@@ -94,7 +94,7 @@ func (c *checker) formInt(path, s string) int64 {
 }
 
 // ImageKind returns "jpeg" or "png" when b starts with that format's
-// signature, or "" otherwise (PROTOCOL §6: checked by content).
+// signature, or "" otherwise (docs/protocol.md §6: checked by content).
 func ImageKind(b []byte) string {
 	switch {
 	case len(b) >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF:

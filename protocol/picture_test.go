@@ -131,7 +131,7 @@ func TestImageKind(t *testing.T) {
 }
 
 func TestPictureSizeBounds(t *testing.T) {
-	// PROTOCOL §6: KB is 1,024 bytes; 100 KB to 500 KB; a 2 MiB body.
+	// docs/protocol.md §6: KB is 1,024 bytes; 100 KB to 500 KB; a 2 MiB body.
 	if MinPictureBytes != 102400 || MaxPictureBytes != 512000 || MaxPictureBody != 2*1024*1024 {
 		t.Errorf("bounds %d, %d, %d", MinPictureBytes, MaxPictureBytes, MaxPictureBody)
 	}

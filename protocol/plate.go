@@ -9,5 +9,5 @@ var plateFormat = regexp.MustCompile(`^[京津沪渝冀豫云辽黑湘皖鲁新�
 
 // PlateLooksValid reports whether a normalised plate fits a known Chinese
 // format. A plate that does not is still stored; the platform counts it as
-// a data-quality warning (PROTOCOL §3).
+// a data-quality warning (docs/protocol.md §3).
 func PlateLooksValid(plate string) bool { return plateFormat.MatchString(plate) }

@@ -39,7 +39,7 @@ type ReplenishResponse struct {
 }
 
 // MarshalJSON writes plateNoList as an array even when it is nil: table 26
-// requires the list, and an empty page is [] (PROTOCOL §5).
+// requires the list, and an empty page is [] (docs/protocol.md §5).
 func (r ReplenishResponse) MarshalJSON() ([]byte, error) {
 	type plain ReplenishResponse
 	if r.PlateNoList == nil {

@@ -2,7 +2,7 @@ package protocol
 
 // Reservation is table 19, the data item of the downlink `reservation`
 // (预约停车请求数据) that the platform sends to a parking system.
-// OperateType 2 re-sends a changed order with the same BookCode (PROTOCOL §8).
+// OperateType 2 re-sends a changed order with the same BookCode (docs/protocol.md §8).
 type Reservation struct {
 	ParkCode    string      `json:"parkCode"`             // Uuid
 	BookCode    string      `json:"bookCode"`             // 32, made by the platform

@@ -16,14 +16,14 @@ import (
 func SM3(b []byte) [32]byte { return sm3.Sum(b) }
 
 // Sign returns the envelope's `sign` for the exact bytes of `data` as they
-// stand in the request body: SM3 as 64 lowercase hex digits (PROTOCOL §2).
+// stand in the request body: SM3 as 64 lowercase hex digits (docs/protocol.md §2).
 func Sign(data []byte) string {
 	d := sm3.Sum(data)
 	return hex.EncodeToString(d[:])
 }
 
 // SignKeyed returns HMAC-SM3 of data with key as 64 lowercase hex digits,
-// for accounts set to keyed signing (PROTOCOL §2, extension).
+// for accounts set to keyed signing (docs/protocol.md §2, extension).
 func SignKeyed(key, data []byte) string {
 	m := hmac.New(sm3.New, key)
 	m.Write(data)
@@ -32,7 +32,7 @@ func SignKeyed(key, data []byte) string {
 
 // Verify reports whether sign matches data. It accepts lowercase or
 // uppercase hex and Base64 of the SM3 digest, computed over data as sent
-// or over data with insignificant whitespace removed (PROTOCOL §2).
+// or over data with insignificant whitespace removed (docs/protocol.md §2).
 func Verify(data []byte, sign string) bool {
 	return verifyWith(data, sign, func(b []byte) []byte { d := sm3.Sum(b); return d[:] })
 }

@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-// Known answers of PROTOCOL.md §10.
+// Known answers of docs/protocol.md §10.
 const (
 	loginData      = `[{"userId":"szpark001","password":"saPH6Rt4oxQgY5uzE3Y00OEC5N1Q8mX2/5gn4I/nHr0="}]`
 	loginSign      = "ceae4863d7ba2b4869fd1f8f63d6caf746ad31060657b9e824442c20b2e32c39"
@@ -29,8 +29,8 @@ func TestSM3KnownAnswers(t *testing.T) {
 	}{
 		{"GM/T 0004 example 1: abc", "abc", "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0"},
 		{"GM/T 0004 example 2: abcd x 16", strings.Repeat("abcd", 16), "debe9ff92275b8a138604889c18e5a4d6fdb70e5387e5765293dcba39c0c5732"},
-		{"login data of PROTOCOL §10", loginData, loginSign},
-		{"enterRecord data of PROTOCOL §10", enterData, enterSign},
+		{"login data of docs/protocol.md §10", loginData, loginSign},
+		{"enterRecord data of docs/protocol.md §10", enterData, enterSign},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

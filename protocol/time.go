@@ -7,7 +7,7 @@ import (
 )
 
 // CST is China Standard Time (UTC+8), the zone of every DateTime, Date and
-// Time on the wire whatever the zone of the machine (PROTOCOL §3).
+// Time on the wire whatever the zone of the machine (docs/protocol.md §3).
 var CST = time.FixedZone("CST", 8*60*60)
 
 // Layouts of table 1's textual types.

@@ -21,7 +21,7 @@ type Item interface {
 }
 
 // Decode decodes one element of `data` into T and validates it, checking
-// in this order for each field (PROTOCOL §3): missing 4, wrong JSON type
+// in this order for each field (docs/protocol.md §3): missing 4, wrong JSON type
 // 1005, then length 1004, format 1005 and range 1007 from Validate. The
 // returned *Error's path is relative to the item.
 func Decode[T any, P interface {
@@ -304,7 +304,7 @@ func (c *checker) intRange(path string, v, min, max int) {
 	}
 }
 
-// Coordinate bounds (PROTOCOL §3): GCJ-02 over China.
+// Coordinate bounds (docs/protocol.md §3): GCJ-02 over China.
 const (
 	MinLongitude = 73.0
 	MaxLongitude = 135.5
@@ -322,7 +322,7 @@ func (c *checker) lngLat(prefix string, lng, lat float64) {
 }
 
 // NormalizePlate trims a plate and upper-cases its ASCII letters
-// (PROTOCOL §3).
+// (docs/protocol.md §3).
 func NormalizePlate(s string) string {
 	s = strings.TrimSpace(s)
 	b := []byte(s)

@@ -55,7 +55,7 @@ func TestLoadAgainstParkd(t *testing.T) {
 
 func TestLoadErrorsAreReportedAndFailOnError(t *testing.T) {
 	srv := startPlainParkd(t)
-	// Photos over 500 KB are refused with 1007 (PROTOCOL §6).
+	// Photos over 500 KB are refused with 1007 (docs/protocol.md §6).
 	args := []string{"load", "--url", srv.URL, "--user-id", user, "--password", password, "--lots", "2",
 		"--mix", "picture", "--photo-kb", "600", "--rate", "10", "--duration", "1s", "--warmup", "0s", "--quiet"}
 	code, stdout, stderr := parkcheck(t, args...)

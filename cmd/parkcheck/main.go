@@ -1,5 +1,5 @@
 // Command parkcheck checks, black-box over HTTP(S), that a peer follows the
-// wire contract of PROTOCOL.md, and prints a report: every check with PASS
+// wire contract of docs/protocol.md, and prints a report: every check with PASS
 // or FAIL, its id and the table or section it tests, and for a failure what
 // was sent and what came back. It also load-tests a platform.
 //

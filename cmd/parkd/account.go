@@ -17,7 +17,7 @@ import (
 )
 
 // account runs the operator's account commands. Accounts are never
-// created through the API (PROTOCOL §5).
+// created through the API (docs/protocol.md §5).
 func account(ctx context.Context, verb string, args []string, stdout io.Writer) error {
 	fs := newStoreCmd("account " + verb)
 	userID := fs.String("user-id", "", "account id (table 2 userId, at most 32 characters)")
@@ -155,7 +155,7 @@ type keyFlags struct {
 }
 
 // setKey sets, generates or clears an account's data key for encrypted
-// data (PROTOCOL §7) and sets whether the account must encrypt. With
+// data (docs/protocol.md §7) and sets whether the account must encrypt. With
 // neither --key nor --generate the account keeps its key and only the
 // requirement is set (to --require, so leaving it out lifts it). A
 // generated key is printed once, in hex; it is not shown again.

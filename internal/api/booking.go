@@ -14,7 +14,7 @@ import (
 	"github.com/parkd/parkd/protocol"
 )
 
-// The booking API (PROTOCOL §9) is the platform's public side for the
+// The booking API (docs/protocol.md §9) is the platform's public side for the
 // city's app back end: JSON in the standard's response envelope, with
 // appendix-A codes and HTTP statuses that say the same. Clients
 // authenticate with an API key the operator issues (`parkd apikey add`),

@@ -9,7 +9,7 @@ import (
 	"github.com/parkd/parkd/protocol"
 )
 
-// Encrypted data (PROTOCOL §7, header encrypted: 0). The readings this
+// Encrypted data (docs/protocol.md §7, header encrypted: 0). The readings this
 // server takes:
 //   - login is never encrypted: it carries no token, so there is no account
 //     whose key could be used; encrypted: 0 on login is code 4 naming

@@ -8,7 +8,7 @@ import (
 )
 
 // kindCodes maps application error kinds to appendix-A codes: the one
-// place the two layers of errors meet (DESIGN.md).
+// place the two layers of errors meet.
 var kindCodes = map[platform.Kind]protocol.Code{
 	platform.KindInternal:             protocol.CodeInternal,
 	platform.KindNotFound:             protocol.CodeNoObject,
@@ -45,7 +45,7 @@ func wireError(err error) (e *protocol.Error, internal bool) {
 		}
 		if ae.Kind == platform.KindBadLogin {
 			// Never say which part of a login was wrong, nor that the
-			// account is locked (PROTOCOL §5).
+			// account is locked (docs/protocol.md §5).
 			return &protocol.Error{Code: code}, false
 		}
 		return &protocol.Error{Code: code, Path: ae.Field, Detail: ae.Detail}, false

@@ -12,7 +12,7 @@ import (
 )
 
 // servePicture handles the multipart `picture` interface (table 15,
-// PROTOCOL §6). The body may be up to 2 MiB so that an oversized picture
+// docs/protocol.md §6). The body may be up to 2 MiB so that an oversized picture
 // gets 1007 rather than 2. The sign is SM3 of the file's bytes.
 func (s *Server) servePicture(w http.ResponseWriter, r *http.Request) {
 	fields, file, err := readMultipart(w, r)

@@ -1,6 +1,6 @@
 // Package api is the platform's HTTP face: the uplink interfaces of table
 // 30 under /dataReceive/v1/{code}, with the envelope, token, timestamp
-// window and sign checks of PROTOCOL §1-§2, and the mapping of every error
+// window and sign checks of docs/protocol.md §1-§2, and the mapping of every error
 // to its appendix-A code.
 package api
 
@@ -21,7 +21,7 @@ import (
 	"github.com/parkd/parkd/protocol"
 )
 
-// Defaults of the envelope limits (PROTOCOL §2).
+// Defaults of the envelope limits (docs/protocol.md §2).
 const (
 	DefaultMaxBody = 1 << 20
 	DefaultWindow  = 10 * time.Minute
@@ -78,7 +78,7 @@ func (s *Server) ServeUnknown(w http.ResponseWriter, r *http.Request) {
 	s.writeEnvelope(w, http.StatusNotFound, resp)
 }
 
-// writeResponse writes a response envelope with HTTP 200 (PROTOCOL §1).
+// writeResponse writes a response envelope with HTTP 200 (docs/protocol.md §1).
 func (s *Server) writeResponse(w http.ResponseWriter, resp protocol.Response) {
 	s.writeEnvelope(w, http.StatusOK, resp)
 }

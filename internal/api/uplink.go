@@ -122,7 +122,7 @@ func (s *Server) readRequest(w http.ResponseWriter, r *http.Request, code protoc
 }
 
 // checkWindow rejects a timestamp more than Window from server time
-// (replay protection, PROTOCOL §2).
+// (replay protection, docs/protocol.md §2).
 func (s *Server) checkWindow(ms int64) error {
 	now := protocol.Millis(s.Now())
 	d := now - ms

@@ -72,7 +72,7 @@ func (c City) Validate() error {
 }
 
 // validate checks that b lies inside the protocol's China bounds
-// (PROTOCOL §3) and that each minimum is below its maximum.
+// (docs/protocol.md §3) and that each minimum is below its maximum.
 func (b Bounds) validate() error {
 	for _, f := range []struct {
 		name     string

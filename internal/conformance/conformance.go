@@ -1,10 +1,10 @@
 // Package conformance checks, black-box over HTTP(S), that a peer follows
-// the wire contract of PROTOCOL.md: a platform's ten uplink interfaces
-// (table 30) or a parking system's downlink receiver (PROTOCOL §8, tables
+// the wire contract of docs/protocol.md: a platform's ten uplink interfaces
+// (table 30) or a parking system's downlink receiver (docs/protocol.md §8, tables
 // 19-22). It is the logic of cmd/parkcheck.
 //
 // Checks are data: each [Check] has an id, the table of the standard or
-// the section (§) of PROTOCOL.md it tests, a description of what a
+// the section (§) of docs/protocol.md it tests, a description of what a
 // conforming peer does, and a function that sends requests and returns nil
 // when the peer behaved so. [PlatformChecks] and [PLMSChecks] list them;
 // [Platform.Run] and [PLMS.Run] run them in order and return a [Report]
@@ -36,7 +36,7 @@ type Check[T any] struct {
 	// ID names the check, as area.behaviour; it is stable across releases.
 	ID string
 	// Clause is what the check tests: tables of the standard ("table 8")
-	// and sections of PROTOCOL.md ("§5").
+	// and sections of docs/protocol.md ("§5").
 	Clause string
 	// Description says what a conforming peer does.
 	Description string
@@ -147,7 +147,7 @@ func (r *Report) WriteText(w io.Writer) error {
 		fmt.Fprintf(&b, ", park %s", r.Park)
 	}
 	fmt.Fprintf(&b, ", %s\n", r.Started.Format(time.RFC3339))
-	b.WriteString("(clauses: \"table N\" is the standard's table, \"§N\" a section of PROTOCOL.md)\n\n")
+	b.WriteString("(clauses: \"table N\" is the standard's table, \"§N\" a section of docs/protocol.md)\n\n")
 	idw, clw := 0, 0
 	for _, res := range r.Results {
 		idw = max(idw, len(res.ID))

@@ -427,7 +427,7 @@ func TestPLMSChecksCatchUnvalidatedRequests(t *testing.T) {
 }
 
 func TestSignFormsMatchKnownAnswers(t *testing.T) {
-	// PROTOCOL §10.
+	// docs/protocol.md §10.
 	login := []byte(`[{"userId":"szpark001","password":"saPH6Rt4oxQgY5uzE3Y00OEC5N1Q8mX2/5gn4I/nHr0="}]`)
 	if got := signHex(login); got != "ceae4863d7ba2b4869fd1f8f63d6caf746ad31060657b9e824442c20b2e32c39" {
 		t.Errorf("signHex = %s", got)

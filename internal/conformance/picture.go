@@ -13,7 +13,7 @@ import (
 	"strings"
 )
 
-// Picture sizes the checks send (table 15, PROTOCOL §6: KB is 1,024
+// Picture sizes the checks send (table 15, docs/protocol.md §6: KB is 1,024
 // bytes; over 512,000 bytes is 1007).
 const (
 	pictureOKBytes  = 150 * 1024

@@ -68,7 +68,7 @@ func (p *PLMS) Run(ctx context.Context, checks []Check[*PLMS]) *Report {
 }
 
 // PLMSChecks returns the checks of a parking system's downlink receiver
-// (PROTOCOL §8, tables 19-22), in the order they run.
+// (docs/protocol.md §8, tables 19-22), in the order they run.
 func PLMSChecks() []Check[*PLMS] {
 	return []Check[*PLMS]{
 		{"reservation.ok", "tables 19-20, §8", "a valid reservation is answered code 0 with [{\"bookCode\": …}] (1201 or 1501 are valid business answers)", checkReservationOK},

@@ -209,7 +209,7 @@ func (r *reply) String() string {
 }
 
 // envelope fails unless the answer is HTTP 200 with a response envelope
-// (PROTOCOL §1: every request that reaches a known interface).
+// (docs/protocol.md §1: every request that reaches a known interface).
 func (r *reply) envelope() error {
 	if r.status != http.StatusOK {
 		return fmt.Errorf("answered HTTP %d, want HTTP 200 with a response envelope (§1)", r.status)
@@ -232,7 +232,7 @@ func (r *reply) wantOK() error {
 }
 
 // wantCode fails unless the answer is an envelope with code want whose
-// message names path (PROTOCOL §4), when path is not empty.
+// message names path (docs/protocol.md §4), when path is not empty.
 func (r *reply) wantCode(want protocol.Code, path string) error {
 	if err := r.envelope(); err != nil {
 		return err
@@ -308,7 +308,7 @@ func dataOf(items ...any) []byte {
 	return bytes.TrimRight(b.Bytes(), "\n")
 }
 
-// Sign forms (PROTOCOL §2): the canonical one and the lenient ones a
+// Sign forms (docs/protocol.md §2): the canonical one and the lenient ones a
 // platform must accept.
 func signHex(data []byte) string { return protocol.Sign(data) }
 

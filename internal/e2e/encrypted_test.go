@@ -16,7 +16,7 @@ import (
 	"github.com/parkd/parkd/protocol"
 )
 
-// Encrypted data (PROTOCOL §7, header encrypted: 0).
+// Encrypted data (docs/protocol.md §7, header encrypted: 0).
 
 var (
 	dataKey  = []byte("0123456789abcdef")

@@ -256,7 +256,7 @@ func TestSignVariants(t *testing.T) {
 	}
 }
 
-// TestSignWorkedExample posts the enterRecord data of PROTOCOL §10 with its
+// TestSignWorkedExample posts the enterRecord data of docs/protocol.md §10 with its
 // published sign, in hex and Base64.
 func TestSignWorkedExample(t *testing.T) {
 	srv, token, isv := parkFixture(t)
@@ -282,7 +282,7 @@ func TestTokenCheckedBeforeSign(t *testing.T) {
 }
 
 // TestEncryptedHeaderWithoutKey: encrypted: 0 from an account with no data
-// key is 4 naming the header (PROTOCOL §7; encrypted_test.go has the rest).
+// key is 4 naming the header (docs/protocol.md §7; encrypted_test.go has the rest).
 func TestEncryptedHeaderWithoutKey(t *testing.T) {
 	srv, token, _ := parkFixture(t)
 	data := mustJSON(t, []protocol.ParkSpaceInfo{space(parkA, 1)})

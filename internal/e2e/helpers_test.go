@@ -1,6 +1,6 @@
 // Package e2e holds the end-to-end tests of parkd: each test starts a real
 // server in-process (internal/testserver) on a loopback port over HTTPS
-// with a manual clock, speaks the wire protocol of PROTOCOL.md to it and
+// with a manual clock, speaks the wire protocol of docs/protocol.md to it and
 // reads back what was (or was not) stored through the server's Store.
 package e2e
 

@@ -27,7 +27,7 @@ func TestLoginReturnsAToken(t *testing.T) {
 	wantOK(t, srv.Post(t, protocol.HeartBeats, out[0].AccessToken, []protocol.HeartbeatRequest{{RequestTime: dt(t, "2024-01-01 08:00:00")}}))
 }
 
-// TestLoginWorkedExample sends the exact bytes of PROTOCOL §10.
+// TestLoginWorkedExample sends the exact bytes of docs/protocol.md §10.
 func TestLoginWorkedExample(t *testing.T) {
 	srv := start(t)
 	addAccount(t, srv, "szpark001") // password Parking@2024

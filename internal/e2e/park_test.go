@@ -125,7 +125,7 @@ func TestParkInfoFieldErrors(t *testing.T) {
 			})
 		})
 	}
-	// A special day with Date-only bounds is valid (PROTOCOL §3).
+	// A special day with Date-only bounds is valid (docs/protocol.md §3).
 	data := editItem(t, parkInfo(parkA), func(m map[string]any) {
 		m["publicInfos"] = []any{map[string]any{"type": 4, "startTime": "08:00:00", "endTime": "20:00:00",
 			"startDateTime": "2024-02-10", "endDateTime": "2024-02-17 23:59:59"}}

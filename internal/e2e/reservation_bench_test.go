@@ -167,7 +167,7 @@ func reportLatency(b *testing.B, name string, d []time.Duration) {
 
 // BenchmarkReservationDispatch books b.N orders at 100 bookings/s, open
 // loop, spread over 1,000 parks, and reports the latency from the booking
-// request to the order's arrival at the lot (PROTOCOL §8), and of the
+// request to the order's arrival at the lot (docs/protocol.md §8), and of the
 // booking API itself. Run with -benchtime 2000x.
 func BenchmarkReservationDispatch(b *testing.B) {
 	r := newLatRig(b, 1000)

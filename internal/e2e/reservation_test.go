@@ -109,7 +109,7 @@ func TestReservationConfirmedArrivedCompleted(t *testing.T) {
 	}
 }
 
-// TestBookingRefused: every check of PROTOCOL §9 and of the booking body
+// TestBookingRefused: every check of docs/protocol.md §9 and of the booking body
 // refuses with its code and HTTP status, and stores nothing.
 func TestBookingRefused(t *testing.T) {
 	e := startBooking(t, bookingOptions{free: 5})
@@ -628,7 +628,7 @@ func TestReservationDispatchedByTheBackgroundEngine(t *testing.T) {
 }
 
 // TestReplenishListsReservationGaps: the replenish list of a day built
-// from a scripted mix of records, plate lists and orders (PROTOCOL §5).
+// from a scripted mix of records, plate lists and orders (docs/protocol.md §5).
 func TestReplenishListsReservationGaps(t *testing.T) {
 	e := startBooking(t, bookingOptions{free: 10})
 	ctx := context.Background()

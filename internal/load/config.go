@@ -25,7 +25,7 @@ const (
 	// HeartbeatPeriod is a lot's heartbeat interval (clause 6.2 b).
 	HeartbeatPeriod = 30 * time.Second
 	// BatchSize is the items of one setup request (the platform's default
-	// limit, PROTOCOL §2).
+	// limit, docs/protocol.md §2).
 	BatchSize = protocol.DefaultMaxItems
 )
 

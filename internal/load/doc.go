@@ -52,7 +52,7 @@
 //   - picture: a share P (PictureShare, default 0.1 from the command) of the
 //     records has its photo uploaded, a JPEG of PhotoBytes generated
 //     locally (default 300 KiB), unique bytes per upload, sign = SM3 of the
-//     file, multipart/form-data (PROTOCOL §6): 2PV requests.
+//     file, multipart/form-data (docs/protocol.md §6): 2PV requests.
 //   - parkCarInfo: 1, the plates of the lot's open visits (clause 6.6.1).
 //
 // With defaults that is 120 + 85 requests per lot-hour: 20,000 lots are

@@ -6,14 +6,14 @@ import (
 )
 
 // Account is a parking system's (or a vendor's) account, created by the
-// operator (PROTOCOL §5), never by the API.
+// operator (docs/protocol.md §5), never by the API.
 type Account struct {
 	UserID string
 	// PasswordHash is a bcrypt hash of the login password as it travels:
 	// Base64(SM3(plaintext)). The plaintext is never stored.
 	PasswordHash []byte
 	// CallbackURL is the base URL of the parking system's downlink
-	// receiver (PROTOCOL §8); empty when none.
+	// receiver (docs/protocol.md §8); empty when none.
 	CallbackURL string
 	// CallbackToken is sent in the authorization header of downlink calls.
 	CallbackToken string
@@ -23,7 +23,7 @@ type Account struct {
 	// StateSince when it was entered.
 	Online     bool
 	StateSince time.Time
-	// DataKey is the account's SM4 key for encrypted data (PROTOCOL §7,
+	// DataKey is the account's SM4 key for encrypted data (docs/protocol.md §7,
 	// header encrypted: 0): 16 bytes, or nil when the account has none and
 	// so cannot send encrypted requests. The operator sets it
 	// (parkd account set-key).
@@ -129,7 +129,7 @@ const (
 )
 
 // HistoryEntry keeps a replaced version of a record, entrance, park or
-// picture ("change history", PROTOCOL §5 and §6).
+// picture ("change history", docs/protocol.md §5 and §6).
 type HistoryEntry struct {
 	Object    string // "enter", "exit", "park", "entrance", "picture"
 	IsvParkID string // empty for pictures of parks not yet reported
@@ -165,7 +165,7 @@ type Vacancy struct {
 }
 
 // Warning is a data-quality warning about a park's data: stored data that
-// is accepted but suspect (PROTOCOL §3, §5, §6).
+// is accepted but suspect (docs/protocol.md §3, §5, §6).
 type Warning struct {
 	IsvParkID string // empty when the park is not known yet
 	UserID    string
@@ -175,7 +175,7 @@ type Warning struct {
 }
 
 // Verification is the hourly comparison of a parkCarInfo plate list with
-// the open entries (PROTOCOL §5), kept per park per hour.
+// the open entries (docs/protocol.md §5), kept per park per hour.
 type Verification struct {
 	IsvParkID string
 	Hour      time.Time // the hour the list was received in, truncated

@@ -3,7 +3,7 @@ package platform
 import "time"
 
 // LoginFailure counts the failed logins of a userId from one address
-// (PROTOCOL §5): Count failures since First; the pair is locked until
+// (docs/protocol.md §5): Count failures since First; the pair is locked until
 // LockedUntil. The userId need not name an account: guesses at unknown
 // userIds are counted too.
 type LoginFailure struct {

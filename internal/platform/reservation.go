@@ -4,9 +4,10 @@ import (
 	"time"
 )
 
-// ReservationState is where an order stands in its life cycle (PROTOCOL
-// §9): pending → confirmed | waitlisted → confirmed → arrived → completed,
-// or cancelled, expired or rejected.
+// ReservationState is where an order stands in its life cycle
+// (docs/protocol.md §9): pending → confirmed | waitlisted, waitlisted →
+// pending when promoted, confirmed → arrived → completed, or cancelled,
+// expired or rejected.
 type ReservationState string
 
 // Reservation states.
@@ -81,7 +82,7 @@ type ReservationEvent struct {
 	Cause    string
 }
 
-// Dispatch is a queued downlink call (PROTOCOL §8): the order to send as
+// Dispatch is a queued downlink call (docs/protocol.md §8): the order to send as
 // `reservation` (Op "reservation", operateType 1 or 2 by Revision) or
 // `cancelReservation`. It stays queued until the lot answers; network
 // failures are retried with backoff until Deadline.

@@ -24,7 +24,7 @@ const (
 )
 
 // GCJ-02 is defined over China: points outside these bounds are refused
-// (the same bounds as PROTOCOL §3).
+// (the same bounds as docs/protocol.md §3).
 const (
 	minLng, maxLng = 73.0, 135.5
 	minLat, maxLat = 3.5, 53.6

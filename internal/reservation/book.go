@@ -103,7 +103,7 @@ func (s *Service) checkTimes(r platform.Reservation, now time.Time) error {
 	return nil
 }
 
-// Create books an order for clientID after the checks of PROTOCOL §9, and
+// Create books an order for clientID after the checks of docs/protocol.md §9, and
 // queues its downlink. The checks and the insert are one transaction, so
 // two concurrent bookings of one plate cannot both succeed.
 func (s *Service) Create(ctx context.Context, clientID string, b Booking) (platform.Reservation, error) {
@@ -246,7 +246,7 @@ func stateError(r platform.Reservation) error {
 }
 
 // Change alters an open order (pending, waitlisted or confirmed) and sends
-// it down again: with operateType 2 when the lot may hold it (PROTOCOL §8),
+// it down again: with operateType 2 when the lot may hold it (docs/protocol.md §8),
 // else as a new order. The park cannot change.
 func (s *Service) Change(ctx context.Context, clientID, bookCode string, b Booking) (platform.Reservation, error) {
 	if err := b.Validate(); err != nil {

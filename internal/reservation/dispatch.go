@@ -200,7 +200,7 @@ func (s *Service) deliver(ctx context.Context, d platform.Dispatch) {
 	}
 }
 
-// send makes the downlink call (PROTOCOL §8).
+// send makes the downlink call (docs/protocol.md §8).
 func (s *Service) send(ctx context.Context, d platform.Dispatch, r platform.Reservation, acct platform.Account) outcome {
 	if acct.CallbackURL == "" {
 		return outcome{err: fmt.Errorf("account %s has no callback", acct.UserID)}
@@ -316,7 +316,7 @@ func (s *Service) retry(tx platform.Tx, d platform.Dispatch, cause error, now ti
 }
 
 // answered moves a pending order by the lot's answer: 0 and 1201 confirm,
-// 1501 waitlists, anything else rejects (PROTOCOL §8).
+// 1501 waitlists, anything else rejects (docs/protocol.md §8).
 func (s *Service) answered(tx platform.Tx, d platform.Dispatch, out outcome, now time.Time) error {
 	r, err := tx.Reservation(d.BookCode)
 	if err != nil {

@@ -10,7 +10,7 @@ import (
 )
 
 // Entered marks an order arrived when the lot reports an entry carrying
-// its bookCode (PROTOCOL §9), also one expired as a no-show when the
+// its bookCode (docs/protocol.md §9), also one expired as a no-show when the
 // enterTime lies before bookTime + obligatTime (the record came late). A
 // bookCode that names no order of the park, or an order that cannot
 // arrive, is stored with the record and flagged, never rejected.

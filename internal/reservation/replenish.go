@@ -7,7 +7,7 @@ import (
 )
 
 // ReplenishPlates returns the reservation-linked plates of a park whose
-// records for the CST day [from, to) need re-reporting (PROTOCOL §5):
+// records for the CST day [from, to) need re-reporting (docs/protocol.md §5):
 // entered with no exit by day end while absent from the day's last plate
 // list, and present in a plate list of the day while the order has no
 // entry.

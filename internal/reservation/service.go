@@ -1,5 +1,5 @@
 // Package reservation runs reserved parking (预约停车, clause 6.5) on the
-// platform side: booking with the checks of PROTOCOL §9, the durable
+// platform side: booking with the checks of docs/protocol.md §9, the durable
 // downlink queue that sends `reservation` and `cancelReservation` to the
 // lot (§8), the FIFO waitlist per park, arrival and completion from the
 // lot's records, no-show expiry with the blacklist rule, and the
@@ -19,7 +19,7 @@ import (
 // defaults.
 type Config struct {
 	// NoShowLimit no-shows within NoShowWindow blacklist a plate for
-	// BlacklistFor (defaults 3, 30 days, 30 days; PROTOCOL §9). A negative
+	// BlacklistFor (defaults 3, 30 days, 30 days; docs/protocol.md §9). A negative
 	// NoShowLimit turns the rule off.
 	NoShowLimit  int
 	NoShowWindow time.Duration

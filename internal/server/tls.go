@@ -18,7 +18,7 @@ import (
 )
 
 // loadOrCreateCert returns the configured certificate, or the self-signed
-// one kept in dataDir/tls, made on first start (PROTOCOL §1).
+// one kept in dataDir/tls, made on first start (docs/protocol.md §1).
 func loadOrCreateCert(certFile, keyFile, dataDir string) (tls.Certificate, error) {
 	if certFile != "" || keyFile != "" {
 		return tls.LoadX509KeyPair(certFile, keyFile)

@@ -7,7 +7,7 @@ import (
 	"github.com/parkd/parkd/internal/platform"
 )
 
-// The login lock-out (PROTOCOL §5): after LockoutFailures consecutive
+// The login lock-out (docs/protocol.md §5): after LockoutFailures consecutive
 // failures of a userId from one address within LockoutWindow, that pair
 // is locked for LockoutDuration. A success resets the count. Other
 // addresses are unaffected, so guessing from one address cannot lock the

@@ -9,7 +9,7 @@ import (
 	"github.com/parkd/parkd/protocol"
 )
 
-// Picture stores a table 15 picture (interface picture, PROTOCOL §6): the
+// Picture stores a table 15 picture (interface picture, docs/protocol.md §6): the
 // bytes content-addressed in the blob store, synced before the metadata is
 // committed. The same id with the same bytes is a success that stores
 // nothing; with other bytes it replaces the picture and keeps the old

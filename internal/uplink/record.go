@@ -12,7 +12,7 @@ import (
 // EnterRecord stores table 11 entries (interface enterRecord, clause 6.4.1).
 // Records are idempotent by id: an identical re-send stores nothing, a
 // changed one replaces the earlier version and keeps it in history
-// (PROTOCOL §5).
+// (docs/protocol.md §5).
 func (s *Service) EnterRecord(ctx context.Context, userID string, items []protocol.EnterRecord) ([]protocol.RecordResponse, error) {
 	now := s.Now()
 	recs := make([]parkedRecord, len(items))

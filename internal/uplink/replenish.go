@@ -10,7 +10,7 @@ import (
 
 // ReplenishCarInfo answers table 25 (interface replenishCarInfo, clause
 // 6.6.2): the plates whose records need re-reporting for queryDate (CST),
-// paged, by the rules of PROTOCOL §5: every exit with no entry, under the
+// paged, by the rules of docs/protocol.md §5: every exit with no entry, under the
 // CST date of its leaveTime, and the reservation-linked plates. An empty first page
 // is not an error; a page past the last is 1107. The reservation-linked
 // rules come from Reservations when it is set.

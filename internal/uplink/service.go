@@ -31,10 +31,10 @@ type Service struct {
 	// outside its Bounds is 1007 naming longitude or latitude.
 	City *city.City
 	// StrictPictures rejects pictures under 100 KB with 1007 instead of
-	// storing them with a warning (PROTOCOL §6).
+	// storing them with a warning (docs/protocol.md §6).
 	StrictPictures bool
 	// Reservations, when set, is told of records, vacancy and replenish
-	// queries inside the same transaction (PROTOCOL §9, §6.5.1 f).
+	// queries inside the same transaction (docs/protocol.md §9, §6.5.1 f).
 	Reservations ReservationHooks
 
 	parkIDs sync.Map // userID+"\x00"+parkCode -> isvParkId (ids never change)
@@ -66,7 +66,7 @@ func (s *Service) checkPosition(i int, lng, lat float64) error {
 }
 
 // parkOf loads the caller's park; another vendor's park, or none, is
-// KindParkNotFound on data[i].parkCode (PROTOCOL §5).
+// KindParkNotFound on data[i].parkCode (docs/protocol.md §5).
 func parkOf(tx platform.Tx, userID, parkCode string, i int) (platform.Park, error) {
 	p, err := tx.Park(userID, parkCode)
 	if platform.IsNotFound(err) {
