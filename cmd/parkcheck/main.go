@@ -40,6 +40,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/parkd/parkd/internal/buildinfo"
 	"github.com/parkd/parkd/internal/city"
 	"github.com/parkd/parkd/internal/conformance"
 )
@@ -70,6 +71,10 @@ or --fail-on-error and an error), 2 usage error.`
 
 // run is the whole command; it returns the exit status.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if buildinfo.WantsVersion(args) {
+		fmt.Fprintln(stdout, "parkcheck", buildinfo.Read())
+		return exitPass
+	}
 	if len(args) == 0 {
 		fmt.Fprintln(stderr, usage)
 		return exitUsage

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -239,5 +240,17 @@ func TestUsage(t *testing.T) {
 				t.Fatalf("exit %d (want %d)\nstdout %s\nstderr %s\nwant %q", code, tc.code, out, errs, tc.out)
 			}
 		})
+	}
+}
+
+func TestVersion(t *testing.T) {
+	for _, args := range [][]string{{"--version"}, {"platform", "--version"}} {
+		var out bytes.Buffer
+		if code := run(context.Background(), args, &out, &out); code != exitPass {
+			t.Fatalf("%v: exit %d: %s", args, code, out.String())
+		}
+		if got := out.String(); !strings.HasPrefix(got, "parkcheck ") || !strings.Contains(got, runtime.Version()) {
+			t.Errorf("%v = %q", args, got)
+		}
 	}
 }

@@ -26,6 +26,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/parkd/parkd/internal/buildinfo"
 )
 
 func main() {
@@ -56,6 +58,10 @@ const usage = `usage:
 Run "parkd serve -h" for the flags of serve.`
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if buildinfo.WantsVersion(args) {
+		fmt.Fprintln(stdout, "parkd", buildinfo.Read())
+		return nil
+	}
 	if len(args) == 0 {
 		return fmt.Errorf("no command\n%s", usage)
 	}

@@ -48,6 +48,7 @@ import (
 	"time"
 
 	"github.com/parkd/parkd/client"
+	"github.com/parkd/parkd/internal/buildinfo"
 	"github.com/parkd/parkd/internal/sim"
 	"github.com/parkd/parkd/protocol"
 )
@@ -180,6 +181,10 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 
 // run is the whole command; it returns the exit status.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if buildinfo.WantsVersion(args) {
+		fmt.Fprintln(stdout, "parksim", buildinfo.Read())
+		return exitOK
+	}
 	o, err := parseFlags(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return exitOK

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -227,5 +228,15 @@ func TestUsageErrors(t *testing.T) {
 		if code := run(context.Background(), args, &out, &errb); code != exitUsage || errb.Len() == 0 {
 			t.Errorf("%q: exit %d, stderr %q", args, code, errb.String())
 		}
+	}
+}
+
+func TestVersion(t *testing.T) {
+	var out bytes.Buffer
+	if code := run(context.Background(), []string{"--version"}, &out, &out); code != exitOK {
+		t.Fatalf("exit %d: %s", code, out.String())
+	}
+	if got := out.String(); !strings.HasPrefix(got, "parksim ") || !strings.Contains(got, runtime.Version()) {
+		t.Errorf("--version = %q", got)
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/parkd/parkd/internal/buildinfo"
 	"github.com/parkd/parkd/protocol"
 )
 
@@ -91,8 +92,13 @@ func New() *Metrics {
 		uplink:   map[string]*ifaceSeries{},
 		accounts: map[string]*accountCodes{},
 	}
+	build := prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "parkd_build_info", Help: "Always 1; the labels say what the running binary was built from.",
+	}, []string{"version", "revision", "goversion"})
+	bi := buildinfo.Read()
+	build.WithLabelValues(bi.Version, bi.Revision, bi.GoVersion).Set(1)
 	m.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.uplinkTotal, m.uplinkSeconds, m.httpTotal, m.httpSeconds, m.storeSeconds)
+		m.uplinkTotal, m.uplinkSeconds, m.httpTotal, m.httpSeconds, m.storeSeconds, build)
 	for _, i := range slices.Concat(protocol.Uplink, protocol.OffPeak) {
 		s := &ifaceSeries{seconds: m.uplinkSeconds.WithLabelValues(string(i)), codes: map[int]prometheus.Counter{}}
 		for _, c := range knownCodes {

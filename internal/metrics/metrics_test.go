@@ -7,12 +7,15 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/parkd/parkd/internal/buildinfo"
 )
 
 func TestRequestCountsUplinkAnswersAndOtherRoutes(t *testing.T) {
@@ -145,4 +148,17 @@ func BenchmarkLogLine(b *testing.B) {
 				slog.Duration("duration", time.Millisecond))
 		}
 	})
+}
+
+func TestBuildInfoGauge(t *testing.T) {
+	m := New()
+	got, err := testutil.GatherAndCount(m.Registry(), "parkd_build_info")
+	if err != nil || got != 1 {
+		t.Fatalf("parkd_build_info series: %d, %v; want 1", got, err)
+	}
+	want := "# HELP parkd_build_info Always 1; the labels say what the running binary was built from.\n# TYPE parkd_build_info gauge\n" +
+		"parkd_build_info{goversion=\"" + runtime.Version() + "\",revision=\"" + buildinfo.Read().Revision + "\",version=\"" + buildinfo.Read().Version + "\"} 1\n"
+	if err := testutil.GatherAndCompare(m.Registry(), strings.NewReader(want), "parkd_build_info"); err != nil {
+		t.Error(err)
+	}
 }

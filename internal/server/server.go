@@ -21,6 +21,7 @@ import (
 	"github.com/parkd/parkd/internal/api"
 	"github.com/parkd/parkd/internal/blob"
 	"github.com/parkd/parkd/internal/console"
+	"github.com/parkd/parkd/internal/buildinfo"
 	"github.com/parkd/parkd/internal/lease"
 	"github.com/parkd/parkd/internal/metrics"
 	"github.com/parkd/parkd/internal/offpeak"
@@ -210,6 +211,8 @@ func (s *Server) Start() error {
 			s.Public.Run(ctx)
 		}()
 	}
+	bi := buildinfo.Read()
+	s.Log.Info("parkd build", "version", bi.Version, "revision", bi.Revision, "time", bi.Time, "modified", bi.Modified, "goversion", bi.GoVersion)
 	s.Log.Info("parkd listening", "addr", ln.Addr().String(), "tls", !s.Config.PlainHTTP, "data", s.Config.DataDir)
 	return nil
 }
