@@ -21,20 +21,27 @@ import (
 func account(ctx context.Context, verb string, args []string, stdout io.Writer) error {
 	fs := newStoreCmd("account " + verb)
 	userID := fs.String("user-id", "", "account id (table 2 userId, at most 32 characters)")
-	password := fs.String("password", "", "plaintext password; only a hash of its SM3 digest is kept")
-	callback := fs.String("callback", "", "base URL of the parking system's downlink receiver")
-	callbackToken := fs.String("callback-token", "", "token sent in the authorization header of downlink calls")
+	password := secretVar(fs.FlagSet, "password", "add, set-password: plaintext password; only a hash of its SM3 digest is kept")
+	callback := fs.String("callback", "", "add, set-callback: base URL of the parking system's downlink receiver")
+	callbackToken := secretVar(fs.FlagSet, "callback-token", "add, set-callback: token sent in the authorization header of downlink calls")
 	role := fs.String("role", platform.RolePLMS, "add, set-role: plms (a parking system) or offpeak (a third-party off-peak platform, docs/offpeak.md)")
 	var k keyFlags
-	fs.StringVar(&k.hex, "key", "", "set-key: the data key, 32 hex digits (16 bytes, SM4)")
+	key := secretVar(fs.FlagSet, "key", "set-key: the data key, 32 hex digits (16 bytes, SM4)")
 	fs.BoolVar(&k.generate, "generate", false, "set-key: generate a random data key and print it once")
 	fs.BoolVar(&k.require, "require", false, "set-key: refuse plaintext requests from the account")
-	fs.BoolVar(&k.clear, "clear", false, "set-key: remove the data key (and the requirement)")
+	fs.BoolVar(&k.clear, "clear", false, "set-key: remove the data key (and the requirement); set-callback: remove the callback and its token")
 	var bulk bulkFlags
 	fs.IntVar(&bulk.count, "count", 0, "add: create this many accounts PREFIX0 .. PREFIX(N-1) in one transaction, all with --password (load tests)")
 	fs.StringVar(&bulk.prefix, "prefix", "", "add --count: userId prefix")
 	fs.IntVar(&bulk.cost, "bcrypt-cost", bcrypt.DefaultCost, "add --count: bcrypt cost of the shared password hash (4 makes logins cheap for load tests)")
-	store, err := fs.parseOpen(args)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := readSecrets(password, callbackToken, key); err != nil {
+		return err
+	}
+	k.hex = key.value
+	store, err := fs.open()
 	if err != nil {
 		return err
 	}
@@ -43,10 +50,29 @@ func account(ctx context.Context, verb string, args []string, stdout io.Writer) 
 	switch verb {
 	case "add":
 		if bulk.count > 0 {
-			return addAccounts(ctx, m, bulk, *password, stdout)
+			return addAccounts(ctx, m, bulk, password.value, stdout)
 		}
 		return addAccount(ctx, m, platform.Account{UserID: *userID, CallbackURL: *callback,
-			CallbackToken: *callbackToken, Role: *role}, *password, stdout)
+			CallbackToken: callbackToken.value, Role: *role}, password.value, stdout)
+	case "set-password":
+		if err := m.SetPassword(ctx, *userID, password.value); err != nil {
+			return flagError(err)
+		}
+		fmt.Fprintf(stdout, "account %s: password changed\n", *userID)
+		return nil
+	case "set-callback":
+		if !k.clear && *callback == "" {
+			return fmt.Errorf("set-callback: --callback URL is required (or --clear)")
+		}
+		if err := m.SetCallback(ctx, *userID, *callback, callbackToken.value); err != nil {
+			return flagError(err)
+		}
+		if *callback == "" {
+			fmt.Fprintf(stdout, "account %s: callback removed\n", *userID)
+		} else {
+			fmt.Fprintf(stdout, "account %s: callback %s\n", *userID, *callback)
+		}
+		return nil
 	case "list":
 		return listAccounts(ctx, store, stdout)
 	case "disable":

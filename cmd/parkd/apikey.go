@@ -40,6 +40,13 @@ func apikey(ctx context.Context, verb string, args []string, stdout io.Writer) e
 		}
 		fmt.Fprintf(stdout, "API key %s disabled\n", *id)
 		return nil
+	case "rotate":
+		secret, err := m.RotateAPIKey(ctx, *id)
+		if err != nil {
+			return flagError(err)
+		}
+		fmt.Fprintf(stdout, "API key %s rotated (shown once; the old secret no longer works):\n%s\n", *id, secret)
+		return nil
 	}
 	return fmt.Errorf("unknown apikey command %q\n%s", verb, usage)
 }

@@ -1,19 +1,31 @@
 // Command parkd is the public smart parking platform server.
 //
 //	parkd serve   [--addr HOST:PORT] [--data DIR] [--plain-http] ...
-//	parkd account add     --data DIR --user-id ID --password PLAINTEXT [--callback URL --callback-token TOKEN]
+//	parkd account add     --data DIR --user-id ID --password-file F [--callback URL --callback-token-file F]
 //	parkd account list    --data DIR
 //	parkd account disable --data DIR --user-id ID
 //	parkd account enable  --data DIR --user-id ID
+//	parkd account set-password --data DIR --user-id ID --password-file F
+//	parkd account set-callback --data DIR --user-id ID --callback URL --callback-token-file F
+//	parkd account set-callback --data DIR --user-id ID --clear
 //	parkd account set-role --data DIR --user-id ID --role plms|offpeak
-//	parkd account set-key --data DIR --user-id ID [--key HEX32 | --generate] [--require]
+//	parkd account set-key --data DIR --user-id ID [--key-file F | --generate] [--require]
 //	parkd account set-key --data DIR --user-id ID --clear
 //	parkd migrate         [--data DIR | --db DSN]
 //	parkd apikey add      --data DIR --name NAME
 //	parkd apikey list     --data DIR
 //	parkd apikey disable  --data DIR --id ID
-//	parkd operator add    --data DIR --name NAME --password PW
+//	parkd apikey rotate   --data DIR --id ID
+//	parkd operator add    --data DIR --name NAME --password-file F
 //	parkd operator list   --data DIR
+//	parkd operator remove --data DIR --name NAME
+//	parkd --version
+//
+// A secret (password, key, token) is read from a file, or from standard
+// input when the file is "-" (--password-file -); the old --password,
+// --key and --callback-token flags still work but put the secret in the
+// process list. Every command that opens the store takes --data DIR or
+// --db postgres://...
 //
 // Every flag of serve also has a PARKD_* environment variable (see
 // README.md); a flag wins over the variable.
@@ -41,20 +53,27 @@ func main() {
 
 const usage = `usage:
   parkd serve [--addr HOST:PORT] [--data DIR] [--db postgres://...] [--plain-http] [flags]
-  parkd account add --data DIR --user-id ID --password PLAINTEXT [--callback URL --callback-token TOKEN]
-  parkd account add --data DIR --count N --prefix PREFIX --password PLAINTEXT [--bcrypt-cost 4]
+  parkd account add --data DIR --user-id ID --password-file F [--callback URL --callback-token-file F]
+  parkd account add --data DIR --count N --prefix PREFIX --password-file F [--bcrypt-cost 4]
   parkd account list --data DIR
   parkd account disable --data DIR --user-id ID
   parkd account enable --data DIR --user-id ID
+  parkd account set-password --data DIR --user-id ID --password-file F
+  parkd account set-callback --data DIR --user-id ID --callback URL --callback-token-file F
+  parkd account set-callback --data DIR --user-id ID --clear
   parkd account set-role --data DIR --user-id ID --role plms|offpeak
-  parkd account set-key --data DIR --user-id ID [--key HEX32 | --generate] [--require]
+  parkd account set-key --data DIR --user-id ID [--key-file F | --generate] [--require]
   parkd account set-key --data DIR --user-id ID --clear
   parkd migrate [--data DIR | --db postgres://...]
   parkd apikey add --data DIR --name NAME
   parkd apikey list --data DIR
   parkd apikey disable --data DIR --id ID
-  parkd operator add --data DIR --name NAME --password PW
+  parkd apikey rotate --data DIR --id ID
+  parkd operator add --data DIR --name NAME --password-file F
   parkd operator list --data DIR
+  parkd operator remove --data DIR --name NAME
+  parkd --version
+A secret file "-" is standard input. Every command takes --db postgres://... instead of --data.
 Run "parkd serve -h" for the flags of serve.`
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -70,19 +89,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return serve(ctx, args[1:], stderr)
 	case "account":
 		if len(args) < 2 {
-			return fmt.Errorf("account needs add, list, disable or set-key\n%s", usage)
+			return fmt.Errorf("account needs add, list, disable, enable, set-password, set-callback, set-role or set-key\n%s", usage)
 		}
 		return account(ctx, args[1], args[2:], stdout)
 	case "migrate":
 		return migrate(ctx, args[1:], stdout)
 	case "apikey":
 		if len(args) < 2 {
-			return fmt.Errorf("apikey needs add, list or disable\n%s", usage)
+			return fmt.Errorf("apikey needs add, list, disable or rotate\n%s", usage)
 		}
 		return apikey(ctx, args[1], args[2:], stdout)
 	case "operator":
 		if len(args) < 2 {
-			return fmt.Errorf("operator needs add or list\n%s", usage)
+			return fmt.Errorf("operator needs add, list or remove\n%s", usage)
 		}
 		return operator(ctx, args[1], args[2:], stdout)
 	case "help", "-h", "--help":

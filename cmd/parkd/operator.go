@@ -17,19 +17,27 @@ import (
 func operator(ctx context.Context, verb string, args []string, stdout io.Writer) error {
 	fs := newStoreCmd("operator " + verb)
 	name := fs.String("name", "", "the operator's sign-in name")
-	password := fs.String("password", "", "the operator's password (8 to 72 bytes); only a bcrypt hash is kept")
+	password := secretVar(fs.FlagSet, "password", "the operator's password (8 to 72 bytes); only a bcrypt hash is kept")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if verb != "add" && verb != "list" {
+	if verb != "add" && verb != "list" && verb != "remove" {
 		return fmt.Errorf("unknown operator command %q\n%s", verb, usage)
 	}
+	if err := readSecrets(password); err != nil {
+		return err
+	}
 	var op platform.Operator
-	if verb == "add" {
+	switch verb {
+	case "add":
 		// Check the flags before opening the store.
 		var err error
-		if op, err = accounts.NewOperator(*name, *password, time.Now()); err != nil {
+		if op, err = accounts.NewOperator(*name, password.value, time.Now()); err != nil {
 			return fmt.Errorf("--%v", err)
+		}
+	case "remove":
+		if *name == "" {
+			return fmt.Errorf("--name is required")
 		}
 	}
 	store, err := fs.open()
@@ -37,8 +45,15 @@ func operator(ctx context.Context, verb string, args []string, stdout io.Writer)
 		return err
 	}
 	defer store.Close()
-	if verb == "list" {
+	switch verb {
+	case "list":
 		return listOperators(ctx, store, stdout)
+	case "remove":
+		if err := (&accounts.Manager{Store: store, Now: time.Now}).RemoveOperator(ctx, *name); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "operator %s removed\n", *name)
+		return nil
 	}
 	return addOperator(ctx, store, op, stdout)
 }

@@ -25,7 +25,8 @@ func TestOperatorAddAndList(t *testing.T) {
 	}{
 		{[]string{"add", "--data", dir, "--password", "correct horse"}, "--name is required"},
 		{[]string{"add", "--data", dir, "--name", "alice", "--password", "short"}, "--password is shorter than 8 characters"},
-		{[]string{"remove", "--data", dir}, `unknown operator command "remove"`},
+		{[]string{"delete", "--data", dir}, `unknown operator command "delete"`},
+		{[]string{"remove", "--data", dir}, "--name is required"},
 	} {
 		if _, err := cmd(bad.args...); err == nil || !strings.Contains(err.Error(), bad.want) {
 			t.Errorf("operator %v: %v, want %q", bad.args, err, bad.want)

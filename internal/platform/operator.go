@@ -34,6 +34,9 @@ type OperatorTx interface {
 	PutOperator(o Operator) error
 	// Operators returns every operator, by Name.
 	Operators() ([]Operator, error)
+	// DeleteOperator removes the operator called name and ends every
+	// session of that name; ErrNotFound when there is no such operator.
+	DeleteOperator(name string) error
 	// OperatorSession returns the session whose token hashes to tokenHash,
 	// expired or not: whether it still holds is the caller's decision.
 	OperatorSession(tokenHash string) (OperatorSession, error)

@@ -45,6 +45,15 @@ func (t *tx) Operators() ([]platform.Operator, error) {
 	return getAll(t, scanOperator, "SELECT "+operatorCols+" FROM operators ORDER BY name")
 }
 
+// DeleteOperator removes the operator called name and its sessions, or
+// returns ErrNotFound.
+func (t *tx) DeleteOperator(name string) error {
+	if _, err := t.exec("DELETE FROM operator_sessions WHERE name = ?", name); err != nil {
+		return wrap("delete operator", err)
+	}
+	return wrap("delete operator", t.execOne("DELETE FROM operators WHERE name = ?", name))
+}
+
 // OperatorSession returns the session of tokenHash, or ErrNotFound.
 func (t *tx) OperatorSession(tokenHash string) (platform.OperatorSession, error) {
 	return getOne(t, scanOperatorSession, "SELECT "+operatorSessionCols+

@@ -15,6 +15,7 @@ func operatorCases() []testCase {
 		{"Operators lists every operator by name", testOperatorsByName},
 		{"an operator session round-trips and a put replaces it by token hash", testOperatorSessionRoundTrip},
 		{"DeleteOperatorSession removes one session; a missing one is no error", testDeleteOperatorSession},
+		{"DeleteOperator removes the operator and its sessions; a missing one is ErrNotFound", testDeleteOperator},
 		{"DeleteExpiredOperatorSessions deletes sessions expiring at or before now, earliest first", testDeleteExpiredOperatorSessions},
 		{"View rejects every operator write", testViewRejectsOperatorWrites},
 	}
@@ -199,6 +200,7 @@ func testViewRejectsOperatorWrites(t *testing.T, s platform.Store) {
 		},
 		"PutOperatorSession":    func(tx platform.OperatorTx) error { return tx.PutOperatorSession(operatorSession("h2", "bob", 0, 10)) },
 		"DeleteOperatorSession": func(tx platform.OperatorTx) error { return tx.DeleteOperatorSession("h1") },
+		"DeleteOperator":        func(tx platform.OperatorTx) error { return tx.DeleteOperator("alice") },
 		"DeleteExpiredOperatorSessions": func(tx platform.OperatorTx) error {
 			_, err := tx.DeleteExpiredOperatorSessions(at(1000), 0)
 			return err
@@ -218,4 +220,25 @@ func testViewRejectsOperatorWrites(t *testing.T, s platform.Store) {
 	same(t, "session after writes in a View", gotSess, sess)
 	_, err = getOperatorSession(t, s, "h2")
 	notFound(t, "a session put in a View", err)
+}
+
+func testDeleteOperator(t *testing.T, s platform.Store) {
+	putOperators(t, s, platform.Operator{Name: "alice", PasswordHash: []byte("h"), CreatedAt: at(0)},
+		platform.Operator{Name: "bob", PasswordHash: []byte("h"), CreatedAt: at(0)})
+	putOperatorSessions(t, s, operatorSession("h1", "alice", 0, 10), operatorSession("h2", "alice", 0, 10), operatorSession("h3", "bob", 0, 10))
+	update(t, s, func(tx platform.Tx) error { return operatorTx(tx).DeleteOperator("alice") })
+	err := s.View(context.Background(), func(tx platform.Tx) error {
+		_, err := operatorTx(tx).Operator("alice")
+		return err
+	})
+	notFound(t, "Operator after DeleteOperator", err)
+	for _, h := range []string{"h1", "h2"} {
+		_, err := getOperatorSession(t, s, h)
+		notFound(t, "a session of the removed operator", err)
+	}
+	if _, err := getOperatorSession(t, s, "h3"); err != nil {
+		t.Errorf("the other operator's session: %v", err)
+	}
+	err = s.Update(context.Background(), func(tx platform.Tx) error { return operatorTx(tx).DeleteOperator("alice") })
+	notFound(t, "DeleteOperator of a missing operator", err)
 }
