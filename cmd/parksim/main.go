@@ -205,8 +205,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return exitUsage
 		}
 		defer srv.Close()
-		fmt.Fprintf(stderr, "parksim: reservation downlink at %s; provision it with\n  parkd account add --data DIR --user-id %s --password PW --callback %s --callback-token %s\n",
-			url, o.cfg.UserID, url, o.callbackToken)
+		fmt.Fprintf(stderr, "parksim: reservation downlink at %s; the platform must have it as the account's callback, with the same token:\n"+
+			"  parkd account set-callback --data DIR --user-id %s --callback %s --callback-token-file FILE   (an existing account)\n",
+			url, o.cfg.UserID, url)
 	} else if o.cfg.APIKey != "" {
 		fmt.Fprintln(stderr, "parksim: --api-key without --listen: the lots hold only orders the platform can send to a downlink served elsewhere")
 	}

@@ -212,6 +212,38 @@ func TestBookingThroughTheAPI(t *testing.T) {
 	}
 }
 
+// TestBookingsWithoutACallbackSayWhy: the account has no downlink
+// callback, so the platform refuses every booking; the summary gives the
+// platform's reason, not just the code, and the hint names the command
+// that sets a callback on an existing account.
+func TestBookingsWithoutACallbackSayWhy(t *testing.T) {
+	ts := testserver.Start(t, testserver.Options{Clock: testserver.RealClock()})
+	ts.AddAccount(t, user, password)
+	key, secret := api.NewAPIKey("parksim", time.Now())
+	if err := ts.Store.Update(context.Background(), func(tx platform.Tx) error { return tx.PutAPIKey(key) }); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb lockedbuf.Buffer
+	code := run(context.Background(), []string{"--url", ts.URL, "--user-id", user, "--password", password, "--api-key", secret,
+		"--ca", filepath.Join(ts.Config.DataDir, "tls", "cert.pem"), "--lots", "6", "--rate", "1", "--speed", "600",
+		"--duration", "5s", "--seed", "5", "--dir", t.TempDir(), "--no-sync", "--book-rate", "3"}, &out, &errb)
+	if code != exitOK {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out.String(), errb.String())
+	}
+	m := regexp.MustCompile(`(\d+) booked \([\d.]+/s\), (\d+) refused: 1501 没有可预约车位 ×(\d+);`).FindStringSubmatch(out.String())
+	if m == nil || m[1] != "0" || m[2] == "0" || m[2] != m[3] {
+		t.Fatalf("want every booking refused with 1501:\n%s", out.String())
+	}
+	if !strings.Contains(out.String(), "bookings refused because: 1501 没有可预约车位: parkId (park … has no reservation downlink) ×"+m[2]) {
+		t.Errorf("the summary does not give the platform's reason:\n%s", out.String())
+	}
+	hint := "parkd account set-callback --data DIR --user-id " + user + " --callback http://ADDR --callback-token-file FILE"
+	if !strings.Contains(out.String(), "hint: "+m[2]+" bookings were refused because account "+user+" has no reservation downlink") ||
+		!strings.Contains(out.String(), hint) || strings.Contains(out.String(), "account add") {
+		t.Errorf("the hint must name parkd account set-callback (not account add):\n%s", out.String())
+	}
+}
+
 func TestUsageErrors(t *testing.T) {
 	for _, args := range [][]string{
 		{},

@@ -7,11 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -66,6 +69,13 @@ type BookingCounts struct {
 	// (code 0); Refused the others by code.
 	Tried, Booked int
 	Refused       map[protocol.Code]int
+	// Why counts the refused bookings by the reason the platform gave
+	// (its message, park ids left out), e.g. that the lots' account has
+	// no reservation downlink.
+	Why map[string]int
+	// Reservable is the simulated lots that take reservations and whose
+	// park report the platform took: the lots bookings go to.
+	Reservable int
 	// Changed is the changes (PATCH with a later bookTime) the platform
 	// took; ChangeRefused the others by code.
 	Changed       int
@@ -85,6 +95,7 @@ type BookingCounts struct {
 
 func (c BookingCounts) clone() BookingCounts {
 	c.Refused, c.ChangeRefused, c.CancelRefused = cloneCodeMap(c.Refused), cloneCodeMap(c.ChangeRefused), cloneCodeMap(c.CancelRefused)
+	c.Why = maps.Clone(c.Why)
 	if c.Final != nil {
 		f := make(map[string]int, len(c.Final))
 		for k, v := range c.Final {
@@ -164,7 +175,7 @@ func newBooker(s *Sim, hc *http.Client) *booker {
 		changeP: cfg.ChangeShare, cancelP: cfg.CancelShare, speed: cfg.Speed, sem: make(chan struct{}, bookingWorkers),
 		rng:   rand.New(rand.NewPCG(uint64(cfg.Seed)^0x61707062, 0x626f6f6b696e6721)),
 		users: map[string]*appUser{}, intents: map[string]bool{},
-		counts: BookingCounts{Refused: map[protocol.Code]int{}, ChangeRefused: map[protocol.Code]int{},
+		counts: BookingCounts{Refused: map[protocol.Code]int{}, Why: map[string]int{}, ChangeRefused: map[protocol.Code]int{},
 			CancelRefused: map[protocol.Code]int{}}}
 }
 
@@ -204,6 +215,9 @@ func (b *booker) start(ctx context.Context) error {
 			}
 		}
 	}
+	b.mu.Lock()
+	b.counts.Reservable = len(b.parks)
+	b.mu.Unlock()
 	// A harmless query tells whether the key works.
 	_, code, msg, err := b.call(ctx, http.MethodGet, "/api/v1/reservations?plateNo="+url.QueryEscape("粤B00000"), nil)
 	if err != nil {
@@ -369,12 +383,15 @@ func (b *booker) follow(ctx context.Context, p *plan) {
 		u.until = holdEnd.Add(bookingMargin) // it may have been booked
 	case code == protocol.CodeBlacklist:
 		b.counts.Refused[code]++
+		b.counts.Why[refusalReason(code, msg)]++
 		u.until = time.Now().Add(30 * 24 * time.Hour) // the app tells the user to stop trying
 	case code == protocol.CodeExists:
 		b.counts.Refused[code]++
+		b.counts.Why[refusalReason(code, msg)]++
 		u.until = time.Now().Add(bookingMargin) // an earlier order is still live
 	case code != protocol.CodeOK:
 		b.counts.Refused[code]++
+		b.counts.Why[refusalReason(code, msg)]++
 	default:
 		b.counts.Booked++
 		b.orders = append(b.orders, v.BookCode)
@@ -428,6 +445,65 @@ func (b *booker) follow(ctx context.Context, p *plan) {
 		b.mu.Unlock()
 		b.note("cancellation", "bookCode", v.BookCode, code, msg, err)
 	}
+}
+
+// parkIDs matches the 32-character ids (isvParkId, bookCode) in a
+// message.
+var parkIDs = regexp.MustCompile(`\b[0-9A-Za-z]{32}\b`)
+
+// refusalReason is the platform's reason for refusing a booking: its
+// message (the code's appendix-A text and the detail naming the field,
+// docs/protocol.md §4) with ids and dates left out, so that refusals of
+// one kind count together; the code's text when there is no detail.
+func refusalReason(code protocol.Code, msg string) string {
+	msg = parkIDs.ReplaceAllString(msg, "…")
+	msg = dateTimes.ReplaceAllString(msg, "…")
+	if strings.TrimSpace(msg) == "" {
+		return fmt.Sprintf("%d %s", int(code), code.Message())
+	}
+	if !strings.HasPrefix(msg, strconv.Itoa(int(code))) {
+		msg = fmt.Sprintf("%d %s", int(code), msg)
+	}
+	return msg
+}
+
+// dateTimes matches a DateTime in a message.
+var dateTimes = regexp.MustCompile(`\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}`)
+
+// Reasons the platform gives that the operator can fix, and how
+// (docs/protocol.md §8, §9).
+const (
+	reasonNoDownlink = "has no reservation downlink"
+	reasonOffline    = "is offline"
+)
+
+// BookingHints explains refusals and missing bookings the operator can
+// fix: the lots' account has no downlink callback (set it on the existing
+// account with parkd account set-callback), the lots are offline, or no
+// lot takes reservations. userID is the lots' account.
+func (c BookingCounts) BookingHints(userID string) []string {
+	var hints []string
+	var noDownlink, offline int
+	for why, n := range c.Why {
+		switch {
+		case strings.Contains(why, reasonNoDownlink):
+			noDownlink += n
+		case strings.Contains(why, reasonOffline):
+			offline += n
+		}
+	}
+	if noDownlink > 0 {
+		hints = append(hints, fmt.Sprintf("%d bookings were refused because account %s has no reservation downlink (callback URL) on the platform; "+
+			"set one on the existing account, then run parksim with --listen at that address:\n"+
+			"    parkd account set-callback --data DIR --user-id %s --callback http://ADDR --callback-token-file FILE", noDownlink, userID, userID))
+	}
+	if offline > 0 {
+		hints = append(hints, fmt.Sprintf("%d bookings were refused because the lots' account %s was not online (logged in and heartbeating) on the platform", offline, userID))
+	}
+	if c.Reservable == 0 {
+		hints = append(hints, "no booking was tried: no simulated lot that takes reservations was registered on the platform (were their park reports refused? see the refusals above)")
+	}
+	return hints
 }
 
 // note logs a request that got no answer (warn) or was refused (info).
@@ -614,6 +690,22 @@ func codeCounts(m map[protocol.Code]int) string {
 	return strings.Join(parts, ", ")
 }
 
+// reasonCounts formats refusal reasons, the most frequent first.
+func reasonCounts(m map[string]int) string {
+	reasons := slices.Collect(maps.Keys(m))
+	slices.SortFunc(reasons, func(a, b string) int {
+		if m[a] != m[b] {
+			return m[b] - m[a]
+		}
+		return strings.Compare(a, b)
+	})
+	parts := make([]string, len(reasons))
+	for i, r := range reasons {
+		parts[i] = fmt.Sprintf("%s ×%d", r, m[r])
+	}
+	return strings.Join(parts, "; ")
+}
+
 // writeBookings prints the booking lines of the summary.
 func (m *Summary) writeBookings(w io.Writer) {
 	c := m.Bookings
@@ -634,6 +726,12 @@ func (m *Summary) writeBookings(w io.Writer) {
 		fmt.Fprintf(w, "; %d requests got no answer", c.Failed)
 	}
 	fmt.Fprintln(w)
+	if len(c.Why) > 0 {
+		fmt.Fprintf(w, "  bookings refused because: %s\n", reasonCounts(c.Why))
+	}
+	for _, h := range c.BookingHints(m.UserID) {
+		fmt.Fprintf(w, "  hint: %s\n", h)
+	}
 	if c.Booked == 0 {
 		return
 	}

@@ -368,3 +368,26 @@ func TestSummaryShowsBookings(t *testing.T) {
 		}
 	}
 }
+
+func TestRefusalReasonsAndHints(t *testing.T) {
+	id := strings.Repeat("a1", 16)
+	if got := refusalReason(protocol.CodeNoReservable, "没有可预约车位: parkId (park "+id+" has no reservation downlink)"); got != "1501 没有可预约车位: parkId (park … has no reservation downlink)" {
+		t.Errorf("reason = %q", got)
+	}
+	if got := refusalReason(protocol.CodeBookTime, ""); got != "5004 预约时间有误" {
+		t.Errorf("reason without a message = %q", got)
+	}
+	c := BookingCounts{Reservable: 3, Why: map[string]int{
+		refusalReason(protocol.CodeNoReservable, "没有可预约车位: parkId (park "+id+" has no reservation downlink)"): 4,
+		refusalReason(protocol.CodeBusiness, "业务异常: parkId (park "+id+" is offline)"):                         2,
+		refusalReason(protocol.CodeExists, "对象已存在: plateNo (the plate has a live order)"):                     1,
+	}}
+	hints := c.BookingHints("lot9")
+	if len(hints) != 2 || !strings.Contains(hints[0], "4 bookings") || !strings.Contains(hints[0], "parkd account set-callback --data DIR --user-id lot9") ||
+		!strings.Contains(hints[1], "2 bookings") || !strings.Contains(hints[1], "not online") {
+		t.Errorf("hints = %q", hints)
+	}
+	if hints := (BookingCounts{}).BookingHints("lot9"); len(hints) != 1 || !strings.Contains(hints[0], "no simulated lot that takes reservations") {
+		t.Errorf("hints with no reservable lot = %q", hints)
+	}
+}

@@ -674,6 +674,8 @@ type Summary struct {
 	// at BookRate asked.
 	Bookings *BookingCounts
 	BookRate float64
+	// UserID is the lots' account, named in the booking hints.
+	UserID string
 
 	// Queued counts the items queued per interface; SetAside those the
 	// platform refused (outbox.Rejected) per interface and code; Refused
@@ -698,7 +700,7 @@ type Summary struct {
 }
 
 func (s *Sim) summary(st client.Stats, rejected []client.Rejection) *Summary {
-	sum := &Summary{AskedRate: s.cfg.Rate, Speed: s.cfg.Speed, Acknowledged: st.Sent, Depth: st.Depth,
+	sum := &Summary{AskedRate: s.cfg.Rate, Speed: s.cfg.Speed, UserID: s.cfg.UserID, Acknowledged: st.Sent, Depth: st.Depth,
 		Requests: s.requests.n.Load(), SetAside: map[protocol.Interface]map[protocol.Code]int{}}
 	for _, l := range s.lots {
 		ls := l.State()
