@@ -80,7 +80,7 @@ func TestInterruptFlushesAndServesReservations(t *testing.T) {
 			"--lots", "10", "--rate", "5", "--speed", "600", "--duration", "0", "--dir", t.TempDir(), "--no-sync",
 			"--listen", "127.0.0.1:0", "--callback-token", "downlink-token"}, &out, &errb)
 	}()
-	urlRE := regexp.MustCompile(`--callback (http://\S+) --callback-token downlink-token`)
+	urlRE := regexp.MustCompile(`set-callback --data DIR --user-id szpark001 --callback (http://\S+) --callback-token-file FILE`)
 	var base string
 	for deadline := time.Now().Add(10 * time.Second); base == "" && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		if m := urlRE.FindStringSubmatch(errb.String()); m != nil {
