@@ -6,10 +6,13 @@ import (
 	"go/token"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/parkd/parkd/protocol"
 )
 
 // module is the import path of this repository.
@@ -204,11 +207,21 @@ func parsePattern(p string) (route, bool) {
 }
 
 // documented reports whether the document has method on path; a
-// pattern with no method needs some operation on the path; a subtree
+// pattern with no method needs some operation on the path; the uplink
+// route (POST /dataReceive/v1/{code}) needs the concrete path of every
+// interface code (TestEveryUplinkInterfaceHasItsPath checks which); a subtree
 // pattern ("/dataReceive/", the catch-all of unknown interfaces) needs
 // some documented path under it. Pattern wildcards match by position,
 // whatever their names.
 func documented(ops map[string]map[string]bool, r route) bool {
+	if r.method == "POST" && strings.HasPrefix(r.path, protocol.PathPrefix+"{") {
+		for _, i := range slices.Concat(protocol.Uplink, protocol.OffPeak) {
+			if !ops[i.Path()]["POST"] {
+				return false
+			}
+		}
+		return true
+	}
 	if strings.HasSuffix(r.path, "/") && r.path != "/" {
 		for p := range ops {
 			if strings.HasPrefix(p, r.path) {
@@ -268,5 +281,64 @@ func TestEveryRegisteredRouteIsDocumented(t *testing.T) {
 	}
 	if len(missing) > 0 {
 		t.Errorf("%d routes of the code are not in the OpenAPI document:\n%s", len(missing), strings.Join(missing, "\n"))
+	}
+}
+
+// TestEveryUplinkInterfaceHasItsPath: the code routes POST
+// /dataReceive/v1/{code}; the document lists one path per interface, with
+// the code as its operationId and an envelope of its own. Every interface
+// code of protocol has its path, and every documented path under
+// /dataReceive/v1/ is an interface the platform serves (not the downlink
+// ones, which are x-webhooks and callbacks).
+func TestEveryUplinkInterfaceHasItsPath(t *testing.T) {
+	doc := load(t)
+	for _, i := range slices.Concat(protocol.Uplink, protocol.OffPeak) {
+		item := doc.Paths.Value(i.Path())
+		if item == nil || item.Post == nil {
+			t.Errorf("no POST %s in the document", i.Path())
+			continue
+		}
+		if item.Post.OperationID != string(i) {
+			t.Errorf("POST %s: operationId %q, want %q", i.Path(), item.Post.OperationID, i)
+		}
+		media := "application/json"
+		if i == protocol.PictureCode {
+			media = "multipart/form-data"
+		}
+		body := item.Post.RequestBody.Value.Content.Get(media)
+		if body == nil || body.Schema == nil {
+			t.Errorf("POST %s: no %s request body", i.Path(), media)
+			continue
+		}
+		want := "#/components/schemas/" + strings.ToUpper(string(i[:1])) + string(i[1:]) + "Envelope"
+		if i == protocol.PictureCode {
+			want = "#/components/schemas/PictureForm"
+		}
+		if body.Schema.Ref != want {
+			t.Errorf("POST %s: request schema %q, want %q", i.Path(), body.Schema.Ref, want)
+		}
+		ok := item.Post.Responses.Status(200)
+		if ok == nil || ok.Value.Content.Get("application/json") == nil ||
+			ok.Value.Content.Get("application/json").Schema.Ref != "#/components/schemas/"+strings.ToUpper(string(i[:1]))+string(i[1:])+"Answer" {
+			t.Errorf("POST %s: the 200 answer is not its own envelope", i.Path())
+		}
+	}
+	for p := range doc.Paths.Map() {
+		if code, ok := strings.CutPrefix(p, protocol.PathPrefix); ok && !protocol.Interface(code).IsUplink() {
+			t.Errorf("%s is documented but the platform serves no interface %q", p, code)
+		}
+	}
+	for _, i := range protocol.Downlink {
+		if doc.Paths.Value(i.Path()) != nil {
+			t.Errorf("%s is the parking system's, not a path of the platform", i.Path())
+		}
+		hooks, _ := doc.Extensions["x-webhooks"].(map[string]any)
+		if _, ok := hooks[string(i)]; !ok {
+			t.Errorf("x-webhooks lacks %s", i)
+		}
+	}
+	cbs := doc.Paths.Value("/api/v1/reservations").Post.Callbacks
+	if cbs["reservation"] == nil || cbs["reservation"].Value == nil || cbs["reservation"].Value.Value("{callback}/dataReceive/v1/reservation") == nil {
+		t.Errorf("POST /api/v1/reservations has no reservation callback: %v", cbs)
 	}
 }

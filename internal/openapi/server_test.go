@@ -172,7 +172,10 @@ func TestRealAnswersMatchTheDocument(t *testing.T) {
 	checkResponse(t, doc, srv, http.MethodPost, "/dataReceive/v1/parkInfo", token, envelope(t, srv, []map[string]any{{"parkCode": "x"}}), http.StatusOK)
 	checkResponse(t, doc, srv, http.MethodPost, "/dataReceive/v1/heartBeats", token,
 		envelope(t, srv, []protocol.HeartbeatRequest{{RequestTime: protocol.NewDateTime(srv.Clock.Now())}}), http.StatusOK)
-	checkResponse(t, doc, srv, http.MethodPost, "/dataReceive/v1/nosuch", token, envelope(t, srv, []any{}), http.StatusNotFound)
+	// An unknown interface code is not in the document: 404 with an envelope of code 2.
+	if status, body := srv.Do(t, http.MethodPost, "/dataReceive/v1/nosuch", token, "application/json", envelope(t, srv, []any{}), nil); status != http.StatusNotFound || !strings.Contains(string(body), `"code":2`) {
+		t.Errorf("unknown interface: HTTP %d %s", status, body)
+	}
 
 	// A reservable park of the online account, then a real booking.
 	park := map[string]any{"parkName": "福田中心停车场", "parkCode": strings.Repeat("a", 32), "permitNo": "", "parkType": 1,
