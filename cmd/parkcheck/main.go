@@ -3,7 +3,8 @@
 // or FAIL, its id and the table or section it tests, and for a failure what
 // was sent and what came back. It also load-tests a platform.
 //
-//	parkcheck platform --url URL --user-id ID --password PW [--insecure] [--ca FILE] [--park-code CODE] [--city FILE] [--json]
+//	parkcheck platform --url URL --user-id ID --password-file F [--insecure] [--ca FILE] [--park-code CODE] [--city FILE] [--json]
+//	                   [--lockout-user-id ID2 --lockout-password-file F2] [--max-body N]
 //	parkcheck plms     --url URL --token TOKEN [--park-code CODE] [--insecure] [--ca FILE] [--json]
 //	parkcheck load     --url URL --user-id ID --password PW [--urls URL2,URL3] [--login-url URL] [--insecure|--ca FILE]
 //	                   [--lots N] [--rate R] [--duration D] [--warmup D] [--mix MIX] [--photo-kb KB] [--json FILE]
@@ -13,8 +14,14 @@
 // platform checks a platform's ten uplink interfaces as the account ID;
 // plms checks a parking system's downlink receiver (reservation and
 // cancelReservation) with its downlink token. The password and the token
-// may also come from PARKCHECK_PASSWORD and PARKCHECK_TOKEN, to keep them
-// off the command line. Every run uses new random ids, park codes and
+// may also come from PARKCHECK_PASSWORD and PARKCHECK_TOKEN, or a
+// password from a file (--password-file; - is standard input), to keep
+// them off the command line. A platform run ends by re-reporting the parks
+// it registered with bizStatus 0, so that nothing it made stays live in
+// the platform's public information, whether the checks passed or not.
+// The lock-out check needs an expendable second account
+// (--lockout-user-id), which it leaves locked out from this address for
+// the platform's lock-out time; without one it is skipped. Every run uses new random ids, park codes and
 // plates, so it can be repeated against the same peer.
 //
 // load registers N new parks and sends an open-loop stream of requests at
@@ -37,6 +44,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -60,13 +68,14 @@ const (
 )
 
 const usage = `usage:
-  parkcheck platform --url URL --user-id ID --password PW [--insecure] [--ca FILE] [--park-code CODE] [--json] [--run REGEXP]
+  parkcheck platform --url URL --user-id ID --password-file F [--insecure] [--ca FILE] [--park-code CODE] [--json] [--run REGEXP]
+                     [--lockout-user-id ID2 --lockout-password-file F2] [--max-body N]
   parkcheck plms     --url URL --token TOKEN [--park-code CODE] [--insecure] [--ca FILE] [--json] [--run REGEXP]
 ` + loadUsage + `
 ` + fleetUsage + `
   parkcheck list
 Run "parkcheck platform -h", "parkcheck plms -h" or "parkcheck load -h" for the flags.
-Exit status: 0 all checks passed (load: the run completed), 1 a check failed (load: setup failed,
+Exit status: 0 all checks passed or were skipped (load: the run completed), 1 a check failed (load: setup failed,
 or --fail-on-error and an error), 2 usage error.`
 
 // run is the whole command; it returns the exit status.
@@ -146,17 +155,30 @@ func platform(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 		"an existing park of the account to write records to; default: a new park with a random code each run")
 	userID := fs.String("user-id", "", "the account's userId (required)")
 	password := fs.String("password", "", "the account's plaintext password (required; or PARKCHECK_PASSWORD)")
+	passwordFile := fs.String("password-file", "", "read --password from this file; - reads standard input")
 	opUser := fs.String("offpeak-user-id", "", "an account with the off-peak role: also run the off-peak checks (docs/offpeak.md)")
 	opPassword := fs.String("offpeak-password", "", "the off-peak account's plaintext password (or PARKCHECK_OFFPEAK_PASSWORD)")
+	opPasswordFile := fs.String("offpeak-password-file", "", "read --offpeak-password from this file; - reads standard input")
+	lockUser := fs.String("lockout-user-id", "", "an expendable account for the lock-out check (login.lockout): it is locked out from this address for the platform's lock-out time; without it the check is skipped")
+	lockPassword := fs.String("lockout-password", "", "the lock-out account's plaintext password (or PARKCHECK_LOCKOUT_PASSWORD)")
+	lockPasswordFile := fs.String("lockout-password-file", "", "read --lockout-password from this file; - reads standard input")
+	maxBody := fs.Int64("max-body", conformance.DefaultMaxBody, "the platform's largest JSON body in bytes (parkd serve --max-body): body.too-large sends one byte more")
 	cityFile := fs.String("city", "", "the platform's city file (parkd serve --city): parks and entrances go in its first region, at its centre; default Shenzhen")
 	if err := parse(fs, args); err != nil {
 		return exitUsage, err
 	}
-	if *password == "" {
-		*password = os.Getenv("PARKCHECK_PASSWORD")
+	stdinUsed := false
+	for _, s := range []struct {
+		value     *string
+		file, env string
+	}{{password, *passwordFile, "PARKCHECK_PASSWORD"}, {opPassword, *opPasswordFile, "PARKCHECK_OFFPEAK_PASSWORD"},
+		{lockPassword, *lockPasswordFile, "PARKCHECK_LOCKOUT_PASSWORD"}} {
+		if err := readSecret(s.value, s.file, s.env, &stdinUsed); err != nil {
+			return exitUsage, err
+		}
 	}
-	if *opPassword == "" {
-		*opPassword = os.Getenv("PARKCHECK_OFFPEAK_PASSWORD")
+	if *lockUser != "" && *lockPassword == "" {
+		return exitUsage, errors.New("--lockout-user-id needs --lockout-password-file (or --lockout-password)")
 	}
 	all := conformance.PlatformChecks()
 	if *opUser != "" {
@@ -188,11 +210,46 @@ func platform(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 		where = &c
 	}
 	p, err := conformance.NewPlatform(conformance.PlatformConfig{URL: c.url, UserID: *userID, Password: *password,
-		ParkCode: c.parkCode, HTTPClient: hc, OffPeakUserID: *opUser, OffPeakPassword: *opPassword, City: where})
+		ParkCode: c.parkCode, HTTPClient: hc, OffPeakUserID: *opUser, OffPeakPassword: *opPassword, City: where,
+		LockoutUserID: *lockUser, LockoutPassword: *lockPassword, MaxBody: *maxBody})
 	if err != nil {
 		return exitUsage, err
 	}
 	return report(p.Run(ctx, checks), c.json, stdout)
+}
+
+// stdin is what a secret file "-" reads; tests replace it.
+var stdin io.Reader = os.Stdin
+
+// readSecret fills an empty *value from file ("-" is standard input, at
+// most once in a run; one final line break is dropped), else from the
+// environment variable env.
+func readSecret(value *string, file, env string, stdinUsed *bool) error {
+	if file != "" {
+		if *value != "" {
+			return fmt.Errorf("a secret given both as a flag and as a file (%s)", file)
+		}
+		var b []byte
+		var err error
+		if file == "-" {
+			if *stdinUsed {
+				return errors.New("only one secret may be read from standard input")
+			}
+			*stdinUsed = true
+			b, err = io.ReadAll(stdin)
+		} else {
+			b, err = os.ReadFile(file)
+		}
+		if err != nil {
+			return err
+		}
+		*value = strings.TrimSuffix(strings.TrimSuffix(string(b), "\n"), "\r")
+		return nil
+	}
+	if *value == "" {
+		*value = os.Getenv(env)
+	}
+	return nil
 }
 
 func plms(ctx context.Context, args []string, stdout, stderr io.Writer) (int, error) {

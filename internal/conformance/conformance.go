@@ -20,6 +20,7 @@ package conformance
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -55,6 +56,9 @@ type Result struct {
 	Reason string `json:"reason,omitempty"`
 	// Note is a remark on a pass, such as an accepted alternative answer.
 	Note string `json:"note,omitempty"`
+	// Skipped is set when the check could not run with what it was given
+	// (Reason says why); it is neither a pass nor a failure.
+	Skipped bool `json:"skipped,omitempty"`
 	// Exchanges are the requests the check sent and the answers, in
 	// order; kept only when it failed. Bodies are truncated.
 	Exchanges  []Exchange `json:"exchanges,omitempty"`
@@ -90,14 +94,35 @@ type Report struct {
 	Started time.Time `json:"started"`
 	Passed  int       `json:"passed"`
 	Failed  int       `json:"failed"`
+	Skipped int       `json:"skipped,omitempty"`
 	Results []Result  `json:"results"`
+	// Cleanup says what the run did at the end to leave nothing live on
+	// the peer (platform runs: its test parks closed).
+	Cleanup *Cleanup `json:"cleanup,omitempty"`
 }
 
-// OK reports whether every check passed.
-func (r *Report) OK() bool { return r.Failed == 0 }
+// Cleanup is what a platform run did at its end: the parks it had
+// registered, re-reported with bizStatus 0 so that they are closed and
+// hidden from the platform's public information; Error when that failed
+// (the run then fails).
+type Cleanup struct {
+	Closed []string `json:"closed"`
+	Error  string   `json:"error,omitempty"`
+}
 
-// Summary is the last line of the text report: "N passed, M failed".
-func (r *Report) Summary() string { return fmt.Sprintf("%d passed, %d failed", r.Passed, r.Failed) }
+// OK reports whether every check passed (or was skipped) and the cleanup,
+// if any, succeeded.
+func (r *Report) OK() bool { return r.Failed == 0 && (r.Cleanup == nil || r.Cleanup.Error == "") }
+
+// Summary is the last line of the text report: "N passed, M failed", and
+// ", K skipped" when some were.
+func (r *Report) Summary() string {
+	s := fmt.Sprintf("%d passed, %d failed", r.Passed, r.Failed)
+	if r.Skipped > 0 {
+		s += fmt.Sprintf(", %d skipped", r.Skipped)
+	}
+	return s
+}
 
 // Result returns the result of the check id, and whether it ran.
 func (r *Report) Result(id string) (Result, bool) {
@@ -155,12 +180,19 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 	for _, res := range r.Results {
 		status := "PASS"
-		if !res.Pass {
+		switch {
+		case res.Skipped:
+			status = "SKIP"
+		case !res.Pass:
 			status = "FAIL"
 		}
 		fmt.Fprintf(&b, "%s  %-*s  %-*s  %s\n", status, idw, res.ID, clw, res.Clause, res.Description)
 		if res.Note != "" {
 			fmt.Fprintf(&b, "      note: %s\n", res.Note)
+		}
+		if res.Skipped {
+			fmt.Fprintf(&b, "      why:  %s\n", res.Reason)
+			continue
 		}
 		if res.Pass {
 			continue
@@ -187,6 +219,14 @@ func (r *Report) WriteText(w io.Writer) error {
 			case n > 2:
 				fmt.Fprintf(&b, "      (%d earlier requests of this check in --json)\n", n-1)
 			}
+		}
+	}
+	if c := r.Cleanup; c != nil {
+		if c.Error != "" {
+			fmt.Fprintf(&b, "\nCLEANUP FAILED: %s; parks that may still be live (bizStatus 1): %s\n", c.Error, strings.Join(c.Closed, ", "))
+		} else if len(c.Closed) > 0 {
+			fmt.Fprintf(&b, "\ncleanup: the run's %d test parks were re-reported with bizStatus 0 (closed, hidden from public information): %s\n",
+				len(c.Closed), strings.Join(c.Closed, ", "))
 		}
 	}
 	fmt.Fprintf(&b, "\n%s\n", r.Summary())
@@ -234,6 +274,13 @@ func run[T target](ctx context.Context, t T, checks []Check[T], rep *Report) *Re
 		}
 		res := Result{ID: c.ID, Clause: c.Clause, Description: c.Description, Pass: err == nil,
 			Note: cn.note, DurationMs: time.Since(start).Milliseconds()}
+		var skip skipError
+		if errors.As(err, &skip) {
+			res.Pass, res.Skipped, res.Reason = true, true, skip.why
+			rep.Skipped++
+			rep.Results = append(rep.Results, res)
+			continue
+		}
 		if err != nil {
 			res.Reason = err.Error()
 			res.Exchanges = cn.exchanges
@@ -245,6 +292,15 @@ func run[T target](ctx context.Context, t T, checks []Check[T], rep *Report) *Re
 	}
 	return rep
 }
+
+// skipError is returned by a check that cannot run with what it was
+// given; the report shows it as SKIP with the reason.
+type skipError struct{ why string }
+
+func (e skipError) Error() string { return "skipped: " + e.why }
+
+// skip returns a skipError with the reason.
+func skip(format string, args ...any) error { return skipError{fmt.Sprintf(format, args...)} }
 
 // runOne runs a check, turning a panic into a failure.
 func runOne[T any](ctx context.Context, c Check[T], t T) (err error) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"image"
 	"image/jpeg"
 	"io"
@@ -78,7 +79,7 @@ func wantFailed(t *testing.T, rep *Report, ids ...string) {
 	if !slices.Equal(got, ids) {
 		t.Fatalf("failed checks %v, want exactly %v", got, ids)
 	}
-	if rep.OK() != (len(ids) == 0) || rep.Failed != len(ids) || rep.Passed != len(rep.Results)-len(ids) {
+	if rep.OK() != (len(ids) == 0) || rep.Failed != len(ids) || rep.Passed != len(rep.Results)-len(ids)-rep.Skipped {
 		t.Fatalf("report counts: %s, OK %v, for %d failures", rep.Summary(), rep.OK(), len(ids))
 	}
 	for _, id := range ids {
@@ -92,11 +93,22 @@ func wantFailed(t *testing.T, rep *Report, ids ...string) {
 func TestPlatformChecksPassAgainstParkd(t *testing.T) {
 	srv := startParkd(t)
 	// Twice against the same platform: each run uses fresh ids and parks.
+	// Each run locks its own expendable account out (login.lockout).
 	for run := range 2 {
-		rep := platformOf(t, srv.URL, srv.Client, "").Run(context.Background(), PlatformChecks())
+		lockout := fmt.Sprintf("lockout%d", run)
+		srv.AddAccount(t, lockout, testPassword)
+		p, err := NewPlatform(PlatformConfig{URL: srv.URL, UserID: testUser, Password: testPassword, HTTPClient: srv.Client,
+			LockoutUserID: lockout, LockoutPassword: testPassword})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep := p.Run(context.Background(), PlatformChecks())
 		wantFailed(t, rep)
-		if rep.Passed != len(PlatformChecks()) || rep.Summary() != "54 passed, 0 failed" {
+		if rep.Passed != len(PlatformChecks()) || rep.Summary() != "57 passed, 0 failed" {
 			t.Fatalf("run %d: %s", run+1, rep.Summary())
+		}
+		if c := rep.Cleanup; c == nil || c.Error != "" || len(c.Closed) < 3 {
+			t.Fatalf("run %d: cleanup %+v", run+1, c)
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -31,6 +32,18 @@ type PlatformConfig struct {
 	// off-peak role that OffPeakChecks use (docs/offpeak.md).
 	OffPeakUserID   string
 	OffPeakPassword string
+	// LockoutUserID and LockoutPassword are an expendable account for the
+	// lock-out check (login.lockout): it fails five logins and is then
+	// locked out from this address for the platform's lock-out time (§5:
+	// 15 minutes by default). It must not be UserID. Without it the check
+	// is skipped, as a locked login is code 3001 like a wrong password and
+	// so shows only on an account whose password is known.
+	LockoutUserID   string
+	LockoutPassword string
+	// MaxBody is the platform's largest JSON body in bytes (parkd serve
+	// --max-body; default 1 MiB): the body.too-large check sends one byte
+	// more.
+	MaxBody int64
 	// HTTPClient carries the requests; nil means HTTPClient(false, "", 0).
 	HTTPClient *http.Client
 	// MaxClockSkew bounds how far the heartBeats timestamp may be from the
@@ -57,6 +70,9 @@ type Platform struct {
 
 	park    string
 	parkErr error
+	// live are the parks this run registered (parkCode -> the last item
+	// the platform took), closed at the end of Run.
+	live    map[string]map[string]any
 	offPeak offPeakState // what the off-peak checks share
 	// setupX are the exchanges of the failed setup, shown again by every
 	// check that needed it.
@@ -86,6 +102,12 @@ func NewPlatform(cfg PlatformConfig) (*Platform, error) {
 	if cfg.UserID == "" || cfg.Password == "" {
 		return nil, errors.New("a user id and a password are required")
 	}
+	if cfg.LockoutUserID != "" && (cfg.LockoutUserID == cfg.UserID || cfg.LockoutPassword == "") {
+		return nil, errors.New("the lock-out account needs its password and must not be the account under check")
+	}
+	if cfg.MaxBody <= 0 {
+		cfg.MaxBody = DefaultMaxBody
+	}
 	if cfg.ParkCode != "" && !isUuid(cfg.ParkCode) {
 		return nil, fmt.Errorf("park code %q is not a Uuid: 32 characters of [0-9A-Za-z] (§3)", cfg.ParkCode)
 	}
@@ -100,12 +122,19 @@ func NewPlatform(cfg PlatformConfig) (*Platform, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Platform{conn: conn{base: base, http: cfg.HTTPClient}, cfg: cfg}, nil
+	return &Platform{conn: conn{base: base, http: cfg.HTTPClient}, cfg: cfg, live: map[string]map[string]any{}}, nil
 }
 
-// Run runs checks (PlatformChecks, or a selection) in order.
+// DefaultMaxBody is parkd's default largest JSON body (§2: 1 MiB).
+const DefaultMaxBody = 1 << 20
+
+// Run runs checks (PlatformChecks, or a selection) in order, then closes
+// the parks the run registered (re-reported with bizStatus 0, so that
+// they leave the platform's public information), whether the checks
+// passed or not, and even when ctx was cancelled.
 func (p *Platform) Run(ctx context.Context, checks []Check[*Platform]) *Report {
 	rep := run(ctx, p, checks, &Report{Mode: "platform", Target: p.base, As: p.cfg.UserID})
+	rep.Cleanup = p.closeParks(context.WithoutCancel(ctx))
 	rep.Park = p.cfg.ParkCode
 	if rep.Park == "" {
 		rep.Park = p.park
@@ -129,9 +158,55 @@ func (p *Platform) postData(ctx context.Context, iface protocol.Interface, token
 	return p.post(ctx, iface, token, envelopeBody(p.stamp(), signHex(data), data))
 }
 
-// postItems sends items in a correctly stamped and signed envelope.
+// postItems sends items in a correctly stamped and signed envelope. The
+// parks of a parkInfo the platform takes are remembered, to be closed at
+// the end of the run.
 func (p *Platform) postItems(ctx context.Context, iface protocol.Interface, token string, items ...any) (*reply, error) {
-	return p.postData(ctx, iface, token, dataOf(items...))
+	r, err := p.postData(ctx, iface, token, dataOf(items...))
+	if err == nil && iface == protocol.ParkInfoCode && r.envelope() == nil && r.code == protocol.CodeOK {
+		for _, it := range items {
+			if m, ok := it.(map[string]any); ok {
+				if code, _ := m["parkCode"].(string); code != "" {
+					p.live[code] = maps.Clone(m)
+				}
+			}
+		}
+	}
+	return r, err
+}
+
+// closeParks re-reports every park the run registered with bizStatus 0,
+// in a session of its own (the shared one may have failed), within 30 s.
+func (p *Platform) closeParks(ctx context.Context) *Cleanup {
+	if len(p.live) == 0 {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	c := &Cleanup{Closed: slices.Sorted(maps.Keys(p.live))}
+	p.setupErr, p.token = nil, ""
+	tok, err := p.session(ctx)
+	if err != nil {
+		c.Error = fmt.Sprintf("closing the run's parks: %v", err)
+		return c
+	}
+	for chunk := range slices.Chunk(c.Closed, protocol.DefaultMaxItems) {
+		items := make([]any, len(chunk))
+		for i, code := range chunk {
+			item := maps.Clone(p.live[code])
+			item["bizStatus"] = int(protocol.BizDisabled)
+			items[i] = item
+		}
+		r, err := p.postData(ctx, protocol.ParkInfoCode, tok, dataOf(items...))
+		if err == nil {
+			err = r.wantOK()
+		}
+		if err != nil {
+			c.Error = fmt.Sprintf("closing the run's parks: %v", err)
+			return c
+		}
+	}
+	return c
 }
 
 // session returns the shared access token: logged in on first use, kept

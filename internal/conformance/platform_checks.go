@@ -24,6 +24,7 @@ func PlatformChecks() []Check[*Platform] {
 		{"login.ok", "tables 2-3, §5", "login answers code 0 with a 32-character lowercase-hex accessToken that heartBeats accepts", checkLoginOK},
 		{"login.bad-password", "table 2, §4", "a wrong password is refused with 3001", checkLoginBadPassword},
 		{"login.unknown-user", "table 2, §4", "an unknown userId is refused with 3001", checkLoginUnknownUser},
+		{"login.lockout", "§5", "after five failed logins in a row, the right password is refused with 3001 too (locked out), on the expendable account of --lockout-user-id", checkLoginLockout},
 		{"heartbeat.clock", "tables 4-5", "heartBeats answers code 0 with the platform's time in ms, near our clock", checkHeartbeatClock},
 		{"envelope.shape", "table 29, §2, §4", "answers carry code, the appendix-A message, a ms timestamp and a data array (empty on error)", checkEnvelopeShape},
 		{"token.missing", "table 27, §4", "a request without authorization is refused with 5", checkTokenMissing},
@@ -35,6 +36,7 @@ func PlatformChecks() []Check[*Platform] {
 		{"sign.base64", "§2", "a sign as Base64 of the SM3 digest is accepted", checkSignBase64},
 		{"sign.pretty-printed", "§2", "pretty-printed data signed in its compact form is accepted", checkSignPretty},
 		{"json.malformed", "§2, §4", "a body that is not JSON is refused with 2", checkMalformedJSON},
+		{"body.too-large", "§2, §4", "a JSON body one byte over the platform's limit (--max-body, default 1 MiB) is refused with 2", checkBodyTooLarge},
 		{"interface.unknown", "table 30, §1", "an unknown interface code gets HTTP 404 with an envelope of code 2", checkUnknownInterface},
 		{"interface.case-sensitive", "table 30, §1", "interface codes are case-sensitive: /HeartBeats gets HTTP 404, code 2", checkInterfaceCase},
 		{"method.get", "clause 5.1 c, §1", "GET on an interface gets HTTP 405", checkMethodGet},
@@ -63,6 +65,7 @@ func PlatformChecks() []Check[*Platform] {
 		{"exit.idempotent", "§5", "re-sending an identical exitRecord is a success with the same id", checkExitIdempotent},
 		{"exit.without-entry", "§5", "an exitRecord whose entry never came is accepted", checkExitWithoutEntry},
 		{"exit.before-entry", "§5, §4", "an exit whose leaveTime is before its entry's enterTime is refused with 1007", checkExitBeforeEntry},
+		{"enter.after-its-exit", "§5, §4", "an entry that arrives after its exit, with an enterTime later than the leaveTime, is refused with 1007 naming enterTime", checkEnterAfterItsExit},
 		{"record.unknown-park", "§5, §4", "a record for a park the account never reported is refused with 1101", checkUnknownPark},
 		{"batch.results-in-order", "§2", "a batch is answered with one result per item, in request order", checkBatchOrder},
 		{"batch.atomic", "§2, §5", "a batch with one bad item is refused naming data[i], and none of its items is stored", checkBatchAtomic},
@@ -122,6 +125,45 @@ func checkLoginBadPassword(ctx context.Context, p *Platform) error {
 	// is tried once and not again by later checks.
 	p.token = ""
 	_, _ = p.session(ctx)
+	return nil
+}
+
+// lockoutFailures is how many failed logins in a row lock a userId out
+// from one address (§5).
+const lockoutFailures = 5
+
+func checkLoginLockout(ctx context.Context, p *Platform) error {
+	user, password := p.cfg.LockoutUserID, p.cfg.LockoutPassword
+	if user == "" {
+		return skip("needs an expendable account (--lockout-user-id and --lockout-password-file): a locked login is code 3001 like a wrong password (§5), " +
+			"so a lock-out shows only on an account whose password is known, and the account under check is never locked out")
+	}
+	login := func(pw string) (*reply, error) {
+		return p.postItems(ctx, protocol.Login, "", loginItem(user, protocol.PasswordDigest(pw)))
+	}
+	r, err := login(password)
+	if err != nil {
+		return err
+	}
+	if err := r.wantOK(); err != nil {
+		return fmt.Errorf("the lock-out account %s does not log in before the check (locked out by an earlier run within the lock-out time?): %w", user, err)
+	}
+	for i := range lockoutFailures {
+		r, err := login(password + "#parkcheck")
+		if err != nil {
+			return err
+		}
+		if err := r.wantCode(protocol.CodeLogin, ""); err != nil {
+			return fmt.Errorf("failed login %d of %d: %w", i+1, lockoutFailures, err)
+		}
+	}
+	if r, err = login(password); err != nil {
+		return err
+	}
+	if err := r.wantCode(protocol.CodeLogin, ""); err != nil {
+		return fmt.Errorf("after %d failed logins the right password was not refused: %w (§5: the userId is locked out from this address)", lockoutFailures, err)
+	}
+	p.notef("%s is locked out from this address for the platform's lock-out time (§5: 15 minutes by default)", user)
 	return nil
 }
 
@@ -321,6 +363,37 @@ func checkMalformedJSON(ctx context.Context, p *Platform) error {
 }
 
 // wantNotFound checks the answer to an unknown interface (§1).
+func checkBodyTooLarge(ctx context.Context, p *Platform) error {
+	tok, park, err := p.runPark(ctx)
+	if err != nil {
+		return err
+	}
+	// A valid, correctly signed envelope whose item carries a field the
+	// standard does not define, long enough to make the body one byte
+	// over the limit (a string, so that re-encoding keeps the size).
+	item := enterItem(park, newID(), newPlate(), p.now().Add(-time.Hour))
+	item["parkcheckPadding"] = ""
+	size := func() int {
+		data := dataOf(item)
+		return len(envelopeBody(p.stamp(), signHex(data), data))
+	}
+	pad := int(p.cfg.MaxBody) + 1 - size()
+	if pad < 0 {
+		return fmt.Errorf("an envelope is already %d bytes, over the limit of %d", size(), p.cfg.MaxBody)
+	}
+	item["parkcheckPadding"] = strings.Repeat("a", pad)
+	data := dataOf(item)
+	body := envelopeBody(p.stamp(), signHex(data), data)
+	if int64(len(body)) != p.cfg.MaxBody+1 {
+		return fmt.Errorf("built a body of %d bytes, want %d", len(body), p.cfg.MaxBody+1)
+	}
+	r, err := p.post(ctx, protocol.EnterRecordCode, tok, body)
+	if err != nil {
+		return err
+	}
+	return r.wantCode(protocol.CodeFormat, "")
+}
+
 func wantNotFound(r *reply) error {
 	if r.status != http.StatusNotFound {
 		return fmt.Errorf("answered %s, want HTTP 404 with an envelope of code 2 (§1)", r)
@@ -748,6 +821,26 @@ func checkExitBeforeEntry(ctx context.Context, p *Platform) error {
 		return err
 	}
 	return r.wantCode(protocol.CodeRange, "data[0].leaveTime")
+}
+
+func checkEnterAfterItsExit(ctx context.Context, p *Platform) error {
+	tok, park, err := p.runPark(ctx)
+	if err != nil {
+		return err
+	}
+	id, plate := newID(), newPlate()
+	r, err := p.postItems(ctx, protocol.ExitRecordCode, tok, exitItem(park, id, plate, p.now().Add(-2*time.Hour)))
+	if err != nil {
+		return err
+	}
+	if err := wantIDs(r, id); err != nil {
+		return fmt.Errorf("the exit, sent first: %w", err)
+	}
+	r, err = p.postItems(ctx, protocol.EnterRecordCode, tok, enterItem(park, id, plate, p.now().Add(-time.Hour)))
+	if err != nil {
+		return err
+	}
+	return r.wantCode(protocol.CodeRange, "data[0].enterTime")
 }
 
 func checkUnknownPark(ctx context.Context, p *Platform) error {
