@@ -44,6 +44,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -87,6 +88,8 @@ type options struct {
 	callbackToken string
 	start         string
 	logLevel      string
+	// Files holding the secrets ("-" is standard input).
+	passwordFile, apiKeyFile, callbackTokenFile string
 }
 
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
@@ -100,7 +103,10 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	}
 	fs.StringVar(&c.URL, "url", "", "the platform's base URL, e.g. https://platform.example:8443 (required)")
 	fs.StringVar(&c.UserID, "user-id", "", "the vendor account's userId (required)")
-	fs.StringVar(&c.Password, "password", "", "the account's plaintext password (required; or PARKSIM_PASSWORD)")
+	fs.StringVar(&c.Password, "password", "", "the account's plaintext password (required; or PARKSIM_PASSWORD, or --password-file)")
+	fs.StringVar(&o.passwordFile, "password-file", "", "read --password from this file; - reads standard input")
+	fs.StringVar(&o.apiKeyFile, "api-key-file", "", "read --api-key from this file; - reads standard input")
+	fs.StringVar(&o.callbackTokenFile, "callback-token-file", "", "read --callback-token from this file; - reads standard input")
 	fs.IntVar(&c.Lots, "lots", 10, "number of simulated lots")
 	fs.Float64Var(&c.Rate, "rate", 2, "vehicle arrivals per real second across all lots, averaged over the simulated day")
 	fs.DurationVar(&c.Duration, "duration", time.Minute, "how long to run, in real time; 0 runs until SIGINT")
@@ -129,11 +135,15 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
-	if c.Password == "" {
-		c.Password = os.Getenv("PARKSIM_PASSWORD")
-	}
-	if c.APIKey == "" {
-		c.APIKey = os.Getenv("PARKSIM_API_KEY")
+	stdinUsed := false
+	for _, s := range []struct {
+		value     *string
+		file, env string
+	}{{&c.Password, o.passwordFile, "PARKSIM_PASSWORD"}, {&c.APIKey, o.apiKeyFile, "PARKSIM_API_KEY"},
+		{&o.callbackToken, o.callbackTokenFile, ""}} {
+		if err := readSecret(s.value, s.file, s.env, &stdinUsed); err != nil {
+			return nil, err
+		}
 	}
 	if c.URL == "" || c.UserID == "" || c.Password == "" {
 		return nil, errors.New("--url, --user-id and --password are required")
@@ -263,4 +273,38 @@ func httpClient(insecure bool, ca string) (*http.Client, error) {
 		tr.TLSClientConfig = cfg
 	}
 	return &http.Client{Timeout: 30 * time.Second, Transport: tr}, nil
+}
+
+// stdin is what a secret file "-" reads; tests replace it.
+var stdin io.Reader = os.Stdin
+
+// readSecret fills an empty *value from file ("-" is standard input, at
+// most once; one final line break is dropped), else from the environment
+// variable env.
+func readSecret(value *string, file, env string, stdinUsed *bool) error {
+	if file != "" {
+		if *value != "" {
+			return fmt.Errorf("a secret given both as a flag and as a file (%s)", file)
+		}
+		var b []byte
+		var err error
+		if file == "-" {
+			if *stdinUsed {
+				return errors.New("only one secret may be read from standard input")
+			}
+			*stdinUsed = true
+			b, err = io.ReadAll(stdin)
+		} else {
+			b, err = os.ReadFile(file)
+		}
+		if err != nil {
+			return err
+		}
+		*value = strings.TrimSuffix(strings.TrimSuffix(string(b), "\n"), "\r")
+		return nil
+	}
+	if *value == "" && env != "" {
+		*value = os.Getenv(env)
+	}
+	return nil
 }

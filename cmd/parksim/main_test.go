@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"regexp"
 	"runtime"
@@ -270,5 +271,31 @@ func TestVersion(t *testing.T) {
 	}
 	if got := out.String(); !strings.HasPrefix(got, "parksim ") || !strings.Contains(got, runtime.Version()) {
 		t.Errorf("--version = %q", got)
+	}
+}
+
+func TestSecretsFromFilesAndStdin(t *testing.T) {
+	dir := t.TempDir()
+	pw := filepath.Join(dir, "pw")
+	tok := filepath.Join(dir, "tok")
+	if err := os.WriteFile(pw, []byte("Parking@2024\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(tok, []byte("downlink-token\r\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	stdin = strings.NewReader("abc.def\n")
+	defer func() { stdin = os.Stdin }()
+	var errb bytes.Buffer
+	o, err := parseFlags([]string{"--url", "https://x.example", "--user-id", "u", "--password-file", pw,
+		"--api-key-file", "-", "--listen", "127.0.0.1:0", "--callback-token-file", tok}, &errb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.cfg.Password != "Parking@2024" || o.cfg.APIKey != "abc.def" || o.callbackToken != "downlink-token" {
+		t.Errorf("password %q, api key %q, token %q", o.cfg.Password, o.cfg.APIKey, o.callbackToken)
+	}
+	if _, err := parseFlags([]string{"--url", "https://x.example", "--user-id", "u", "--password", "a", "--password-file", pw}, &errb); err == nil {
+		t.Error("a password given both ways was accepted")
 	}
 }
