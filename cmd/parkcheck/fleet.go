@@ -13,7 +13,7 @@ import (
 	"github.com/parkd/parkd/internal/load"
 )
 
-const fleetUsage = `  parkcheck fleet    --url URL --prefix P --accounts N --password PW [--interval 30s] [--duration D]
+const fleetUsage = `  parkcheck fleet    --url URL --prefix P --accounts N --password-file F [--interval 30s] [--duration D]
                      [--concurrency C] [--insecure] [--ca FILE] [--json FILE] [--quiet]`
 
 // fleetTest runs `parkcheck fleet`: N lots, each its own account (made
@@ -28,6 +28,7 @@ func fleetTest(ctx context.Context, args []string, stdout, stderr io.Writer) (in
 	fs.StringVar(&cfg.Prefix, "prefix", "", "userId prefix of the accounts: PREFIX0 .. PREFIX(N-1) (required)")
 	fs.IntVar(&cfg.Accounts, "accounts", 0, "number of lots, one account each (required)")
 	fs.StringVar(&cfg.Password, "password", "", "the accounts' plaintext password (required; or PARKCHECK_PASSWORD)")
+	passwordFile := fs.String("password-file", "", "read --password from this file; - reads standard input")
 	fs.DurationVar(&cfg.Interval, "interval", 30*time.Second, "heartbeat period of each lot")
 	fs.DurationVar(&cfg.Duration, "duration", time.Minute, "how long the heartbeats run after the last login")
 	fs.IntVar(&cfg.Concurrency, "concurrency", 256, "most requests in flight")
@@ -38,8 +39,8 @@ func fleetTest(ctx context.Context, args []string, stdout, stderr io.Writer) (in
 	if err := parse(fs, args); err != nil {
 		return exitUsage, err
 	}
-	if cfg.Password == "" {
-		cfg.Password = os.Getenv("PARKCHECK_PASSWORD")
+	if err := readSecret(&cfg.Password, *passwordFile, "PARKCHECK_PASSWORD", new(bool)); err != nil {
+		return exitUsage, err
 	}
 	if cfg.URL == "" || cfg.Prefix == "" || cfg.Accounts <= 0 || cfg.Password == "" {
 		return exitUsage, errors.New("fleet needs --url, --prefix, --accounts and --password")

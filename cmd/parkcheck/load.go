@@ -13,7 +13,7 @@ import (
 	"github.com/parkd/parkd/internal/load"
 )
 
-const loadUsage = `  parkcheck load     --url URL --user-id ID --password PW [--urls URL2,URL3] [--login-url URL] [--insecure] [--ca FILE]
+const loadUsage = `  parkcheck load     --url URL --user-id ID --password-file F [--urls URL2,URL3] [--login-url URL] [--insecure] [--ca FILE]
                      [--lots N] [--rate R] [--duration D] [--warmup D] [--mix MIX] [--photo-kb KB] [--picture-share F]
                      [--visits-per-hour V] [--arrivals poisson|uniform] [--max-inflight M] [--seed S] [--timeout D]
                      [--json FILE] [--fail-on-error] [--quiet]`
@@ -30,6 +30,7 @@ func loadTest(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 	fs.StringVar(&cfg.LoginURL, "login-url", "", "log in here (once per target) instead of on each target; the tokens are used on the targets")
 	fs.StringVar(&cfg.UserID, "user-id", "", "the account's userId (required)")
 	fs.StringVar(&cfg.Password, "password", "", "the account's plaintext password (required; or PARKCHECK_PASSWORD)")
+	passwordFile := fs.String("password-file", "", "read --password from this file; - reads standard input")
 	insecure := fs.Bool("insecure", false, "do not verify the TLS certificate")
 	ca := fs.String("ca", "", "PEM file of a CA (or self-signed certificate) to trust besides the system's")
 	fs.IntVar(&cfg.Lots, "lots", 100, "parks to register and simulate")
@@ -50,8 +51,8 @@ func loadTest(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 	if err := parse(fs, args); err != nil {
 		return exitUsage, err
 	}
-	if cfg.Password == "" {
-		cfg.Password = os.Getenv("PARKCHECK_PASSWORD")
+	if err := readSecret(&cfg.Password, *passwordFile, "PARKCHECK_PASSWORD", new(bool)); err != nil {
+		return exitUsage, err
 	}
 	if *url == "" || cfg.UserID == "" || cfg.Password == "" {
 		return exitUsage, errors.New("load needs --url, --user-id and --password")

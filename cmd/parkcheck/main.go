@@ -5,7 +5,7 @@
 //
 //	parkcheck platform --url URL --user-id ID --password-file F [--insecure] [--ca FILE] [--park-code CODE] [--city FILE] [--json]
 //	                   [--lockout-user-id ID2 --lockout-password-file F2] [--max-body N]
-//	parkcheck plms     --url URL --token TOKEN [--park-code CODE] [--insecure] [--ca FILE] [--json]
+//	parkcheck plms     --url URL --token-file F [--park-code CODE] [--insecure] [--ca FILE] [--json]
 //	parkcheck load     --url URL --user-id ID --password PW [--urls URL2,URL3] [--login-url URL] [--insecure|--ca FILE]
 //	                   [--lots N] [--rate R] [--duration D] [--warmup D] [--mix MIX] [--photo-kb KB] [--json FILE]
 //	                   [--seed S] [--max-inflight M] [--fail-on-error]
@@ -70,7 +70,7 @@ const (
 const usage = `usage:
   parkcheck platform --url URL --user-id ID --password-file F [--insecure] [--ca FILE] [--park-code CODE] [--json] [--run REGEXP]
                      [--lockout-user-id ID2 --lockout-password-file F2] [--max-body N]
-  parkcheck plms     --url URL --token TOKEN [--park-code CODE] [--insecure] [--ca FILE] [--json] [--run REGEXP]
+  parkcheck plms     --url URL --token-file F [--park-code CODE] [--insecure] [--ca FILE] [--json] [--run REGEXP]
 ` + loadUsage + `
 ` + fleetUsage + `
   parkcheck list
@@ -258,12 +258,13 @@ func plms(ctx context.Context, args []string, stdout, stderr io.Writer) (int, er
 	var c common
 	c.register(fs, "the receiver's callback base URL; requests go to URL/dataReceive/v1/reservation (required)",
 		"the park the reservations are for, one the parking system runs; default: a random code each run")
-	token := fs.String("token", "", "the downlink token agreed at provisioning (required; or PARKCHECK_TOKEN)")
+	token := fs.String("token", "", "the downlink token agreed at provisioning (required; or PARKCHECK_TOKEN, or --token-file)")
+	tokenFile := fs.String("token-file", "", "read --token from this file; - reads standard input")
 	if err := parse(fs, args); err != nil {
 		return exitUsage, err
 	}
-	if *token == "" {
-		*token = os.Getenv("PARKCHECK_TOKEN")
+	if err := readSecret(token, *tokenFile, "PARKCHECK_TOKEN", new(bool)); err != nil {
+		return exitUsage, err
 	}
 	if c.url == "" || *token == "" {
 		return exitUsage, errors.New("plms needs --url and --token")

@@ -269,3 +269,19 @@ func TestVersion(t *testing.T) {
 		}
 	}
 }
+
+func TestPlatformPasswordFromAFile(t *testing.T) {
+	srv := startParkd(t)
+	f := filepath.Join(t.TempDir(), "pw")
+	if err := os.WriteFile(f, []byte(password+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := parkcheck(t, "platform", "--url", srv.URL, "--user-id", user, "--password-file", f, "--ca", cert(srv), "--run", `^login\.(ok|bad)`)
+	if code != 0 || !strings.Contains(out, "2 passed, 0 failed") {
+		t.Fatalf("exit %d, stderr %q\n%s", code, errs, out)
+	}
+	code, _, errs = parkcheck(t, "platform", "--url", srv.URL, "--user-id", user, "--password", password, "--password-file", f)
+	if code != exitUsage || !strings.Contains(errs, "both as a flag and as a file") {
+		t.Errorf("a password given both ways: exit %d, %q", code, errs)
+	}
+}
