@@ -220,7 +220,7 @@ func TestBookingThroughTheAPI(t *testing.T) {
 func TestBookingsWithoutACallbackSayWhy(t *testing.T) {
 	ts := testserver.Start(t, testserver.Options{Clock: testserver.RealClock()})
 	ts.AddAccount(t, user, password)
-	key, secret := api.NewAPIKey("parksim", time.Now())
+	key, secret := accounts.NewAPIKey("parksim", time.Now())
 	if err := ts.Store.Update(context.Background(), func(tx platform.Tx) error { return tx.PutAPIKey(key) }); err != nil {
 		t.Fatal(err)
 	}

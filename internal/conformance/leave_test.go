@@ -68,7 +68,7 @@ func TestPlatformRunLeavesNoParkLive(t *testing.T) {
 // any sign fails sign.bad; the parks are closed all the same.
 func TestPlatformRunLeavesNoParkLiveWhenChecksFail(t *testing.T) {
 	srv := startParkd(t)
-	ts := httptest.NewServer(resign(srv.API.Handler()))
+	ts := httptest.NewServer(resign(srv.Handler()))
 	t.Cleanup(ts.Close)
 	rep := platformOf(t, ts.URL, ts.Client(), "").Run(context.Background(), PlatformChecks())
 	wantFailed(t, rep, "sign.bad")
@@ -139,7 +139,7 @@ func TestPlatformLockoutCheckCatchesAPlatformThatNeverLocks(t *testing.T) {
 			body, _ = json.Marshal(env)
 		}
 		r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
-		srv.API.Handler().ServeHTTP(w, r)
+		srv.Handler().ServeHTTP(w, r)
 	}))
 	t.Cleanup(ts.Close)
 	checks, _ := Select(PlatformChecks(), `^login\.lockout$`)

@@ -20,8 +20,8 @@ import (
 
 	"github.com/parkd/parkd/internal/api"
 	"github.com/parkd/parkd/internal/blob"
-	"github.com/parkd/parkd/internal/console"
 	"github.com/parkd/parkd/internal/buildinfo"
+	"github.com/parkd/parkd/internal/console"
 	"github.com/parkd/parkd/internal/lease"
 	"github.com/parkd/parkd/internal/metrics"
 	"github.com/parkd/parkd/internal/offpeak"
