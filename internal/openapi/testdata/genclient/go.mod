@@ -1,6 +1,6 @@
 module github.com/parkd/parkd/internal/openapi/testdata/genclient
 
-go 1.26.8
+go 1.26.0
 
 replace github.com/parkd/parkd => ../../../..
 
