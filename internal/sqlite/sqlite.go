@@ -31,6 +31,7 @@ import (
 	"sync"
 
 	"github.com/parkd/parkd/internal/platform"
+	"github.com/parkd/parkd/internal/sqlstore"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
@@ -77,9 +78,10 @@ func (o Options) withDefaults() (Options, error) {
 // use. Functions given to Update must not call Update or Close on the same
 // Store: they run on the writer goroutine, which would wait for itself.
 type Store struct {
-	w  *sql.DB    // writer: one connection, held by wc
-	wc *stmtCache // the writer connection, used only by the writer goroutine
-	r  *sql.DB    // readers: a pool of query_only connections for View
+	w   *sql.DB           // writer: one connection, held by wc
+	wc  *stmtCache        // the writer connection, used only by the writer goroutine
+	wex sqlstore.Executor // wc, as the statements' executor
+	r   *sql.DB           // readers: a pool of query_only connections for View
 
 	mu      sync.RWMutex // guards closed and the sends on queue
 	closed  bool
@@ -127,6 +129,7 @@ func Open(path string, opts Options) (*Store, error) {
 	s := &Store{
 		w:        w,
 		wc:       wc,
+		wex:      sqlstore.Std(wc),
 		r:        r,
 		queue:    make(chan *request, opts.MaxBatch),
 		stopped:  make(chan struct{}),
@@ -205,8 +208,8 @@ func (s *Store) View(ctx context.Context, fn func(tx platform.Tx) error) error {
 		return fmt.Errorf("sqlite: begin read: %w", err)
 	}
 	defer sqlTx.Rollback()
-	t := newTx(ctx, sqlTx, true)
-	defer t.finish()
+	t := statements.Tx(ctx, sqlstore.Std(sqlTx), true)
+	defer t.Finish()
 	return fn(t)
 }
 
