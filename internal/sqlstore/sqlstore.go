@@ -245,14 +245,18 @@ func (t *Tx) count(op string, q stmt, args ...any) (int, error) {
 	return int(n), nil
 }
 
-// wrap turns a write error into the platform's vocabulary: constraint
-// failures become KindConflict or KindInvalid, the store's own errors
-// pass, the rest are internal faults prefixed with op.
-func (t *Tx) wrap(op string, err error) error {
+// wrap turns a write error into the platform's vocabulary (see Err).
+func (t *Tx) wrap(op string, err error) error { return t.sql.Err(op, err) }
+
+// Err turns the error of a write, or of a commit, into the platform's
+// vocabulary: constraint failures become KindConflict or KindInvalid, the
+// store's own errors pass, the rest are internal faults prefixed with the
+// dialect's name and op.
+func (s *SQL) Err(op string, err error) error {
 	if err == nil || errors.Is(err, ErrReadOnly) || errors.Is(err, ErrTxDone) {
 		return err
 	}
-	switch v, msg := t.sql.d.Violation(err); v {
+	switch v, msg := s.d.Violation(err); v {
 	case UniqueViolation:
 		return platform.Errorf(platform.KindConflict, "%s: %s", op, msg)
 	case ForeignKeyViolation:
@@ -264,7 +268,7 @@ func (t *Tx) wrap(op string, err error) error {
 	if errors.As(err, &pe) {
 		return err
 	}
-	return fmt.Errorf("%s: %s: %w", t.sql.d.Name(), op, err)
+	return fmt.Errorf("%s: %s: %w", s.d.Name(), op, err)
 }
 
 // limitArg is the value of a "LIMIT ?" parameter: n for n > 0, else no
