@@ -31,6 +31,9 @@
 // always in PostgreSQL, a statement that fails aborts its transaction:
 // after such an error the function given to Update can only return it.
 //
+// The statements are those of internal/sqlstore, written for PostgreSQL
+// by its dialect (dialect.go) and run through pgx natively.
+//
 // The SQL keeps to what PostgreSQL-compatible distributed databases
 // (CockroachDB, YugabyteDB) also accept: plain tables, BIGINT times, TEXT
 // documents, INSERT ... ON CONFLICT (key) DO UPDATE with a named conflict

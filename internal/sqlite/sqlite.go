@@ -13,6 +13,10 @@
 // holds off even another process), so Tx.Lock has nothing to do: it only
 // fails where a write would.
 //
+// The statements are those of internal/sqlstore, written for SQLite by
+// its dialect (dialect.go) once, when the package initialises, so that
+// the writer's cache of prepared statements (stmts.go) holds each once.
+//
 // The schema is created and upgraded by numbered SQL files embedded in the
 // binary, applied by Open. It enforces references: tokens, parks, pictures
 // and liveness events need their account; entrances, records, vacancy,

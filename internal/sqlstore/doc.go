@@ -19,8 +19,8 @@
 //   - Rebind: placeholders ("?" for SQLite, "$n" for PostgreSQL), and any
 //     other spelling a database needs (a MySQL-compatible one would spell
 //     CAST(x AS BIGINT) as CAST(x AS SIGNED) here);
-//   - True: the test of a boolean column, written as its partial indexes
-//     are (SQLite stores 0 and 1, PostgreSQL has BOOLEAN);
+//   - True: the test of a boolean column in the form an index on it serves
+//     (SQLite stores 0 and 1: "col = 1"; PostgreSQL has BOOLEAN);
 //   - Upsert: the clause that makes an INSERT replace the row holding its
 //     key (ON CONFLICT ... DO UPDATE SET, ON DUPLICATE KEY UPDATE);
 //   - Purge: a DELETE of the first rows in an order, at most a bound
@@ -39,8 +39,9 @@
 //
 // The planner-specific forms are chosen so that every database serves
 // them from the same indexes: RecordCounts' CROSS JOIN keeps parks the
-// outer loop on SQLite and is an inner join to PostgreSQL's planner; a
-// partial index is used where its condition is written as True writes it.
+// outer loop on SQLite and is an inner join to PostgreSQL's planner; the
+// conditions of the partial indexes (0010) are written with bare boolean
+// columns, as both databases accept them, so that both planners match them.
 //
 // A third database (a MySQL-compatible engine such as TiDB) is one more
 // Dialect, an Executor over its driver (Std serves any database/sql
