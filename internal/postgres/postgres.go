@@ -31,6 +31,9 @@
 // always in PostgreSQL, a statement that fails aborts its transaction:
 // after such an error the function given to Update can only return it.
 //
+// The statements are those of internal/sqlstore, written for PostgreSQL
+// by its dialect (dialect.go) and run through pgx natively.
+//
 // The SQL keeps to what PostgreSQL-compatible distributed databases
 // (CockroachDB, YugabyteDB) also accept: plain tables, BIGINT times, TEXT
 // documents, INSERT ... ON CONFLICT (key) DO UPDATE with a named conflict
@@ -71,6 +74,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/parkd/parkd/internal/platform"
+	"github.com/parkd/parkd/internal/sqlstore"
 )
 
 // Options tunes a Store. The zero value uses the DSN's settings.
@@ -195,7 +199,7 @@ func (s *Store) run(ctx context.Context, opts pgx.TxOptions, readOnly bool, fn f
 	}
 	// The transaction must end, commit or rollback, whatever ctx does.
 	end := context.WithoutCancel(ctx)
-	t := newTx(ctx, pgtx, readOnly)
+	t := statements.Tx(ctx, executor{pgtx}, readOnly)
 	if err := call(t, fn); err != nil {
 		_ = pgtx.Rollback(end) // a failed rollback closes the connection
 		return err
@@ -208,14 +212,14 @@ func (s *Store) run(ctx context.Context, opts pgx.TxOptions, readOnly bool, fn f
 		return nil
 	}
 	if err := pgtx.Commit(end); err != nil {
-		return wrap("commit", err)
+		return statements.Err("commit", err)
 	}
 	return nil
 }
 
 // call runs fn on t, turning a panic into an error, and retires t.
-func call(t *tx, fn func(tx platform.Tx) error) (err error) {
-	defer t.finish()
+func call(t *sqlstore.Tx, fn func(tx platform.Tx) error) (err error) {
+	defer t.Finish()
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("postgres: transaction function panicked: %v", p)

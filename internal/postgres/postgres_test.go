@@ -448,7 +448,7 @@ func TestQueriesUseIndexes(t *testing.T) {
 			[]any{"p", 0, 1}, "vacancy_series_park_at"},
 		"RecentRecords exit": {"SELECT id FROM exit_records WHERE isv_park_id = $1 ORDER BY at DESC, id DESC LIMIT $2",
 			[]any{"p", 10}, "exit_records_park_at"},
-		"RecordCounts exit": {"SELECT r.isv_park_id, r.at - r.at % 3600000 AS hour, COUNT(*) FROM parks p JOIN exit_records r ON r.isv_park_id = p.isv_park_id AND r.at >= $1 AND r.at < $2 GROUP BY r.isv_park_id, hour",
+		"RecordCounts exit": {"SELECT r.isv_park_id, r.at - r.at % 3600000 AS hour, COUNT(*) FROM parks p CROSS JOIN exit_records r WHERE r.isv_park_id = p.isv_park_id AND r.at >= $1 AND r.at < $2 GROUP BY r.isv_park_id, hour",
 			[]any{0, 1}, "exit_records_park_at"},
 		"VacancyHours": {"SELECT isv_park_id, at - at % 3600000 AS hour, COUNT(*) FROM vacancy_series WHERE at >= $1 AND at < $2 GROUP BY hour, isv_park_id",
 			[]any{0, 1}, "vacancy_series_at"},

@@ -13,6 +13,10 @@
 // holds off even another process), so Tx.Lock has nothing to do: it only
 // fails where a write would.
 //
+// The statements are those of internal/sqlstore, written for SQLite by
+// its dialect (dialect.go) once, when the package initialises, so that
+// the writer's cache of prepared statements (stmts.go) holds each once.
+//
 // The schema is created and upgraded by numbered SQL files embedded in the
 // binary, applied by Open. It enforces references: tokens, parks, pictures
 // and liveness events need their account; entrances, records, vacancy,
@@ -31,6 +35,7 @@ import (
 	"sync"
 
 	"github.com/parkd/parkd/internal/platform"
+	"github.com/parkd/parkd/internal/sqlstore"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
@@ -77,9 +82,10 @@ func (o Options) withDefaults() (Options, error) {
 // use. Functions given to Update must not call Update or Close on the same
 // Store: they run on the writer goroutine, which would wait for itself.
 type Store struct {
-	w  *sql.DB    // writer: one connection, held by wc
-	wc *stmtCache // the writer connection, used only by the writer goroutine
-	r  *sql.DB    // readers: a pool of query_only connections for View
+	w   *sql.DB           // writer: one connection, held by wc
+	wc  *stmtCache        // the writer connection, used only by the writer goroutine
+	wex sqlstore.Executor // wc, as the statements' executor
+	r   *sql.DB           // readers: a pool of query_only connections for View
 
 	mu      sync.RWMutex // guards closed and the sends on queue
 	closed  bool
@@ -127,6 +133,7 @@ func Open(path string, opts Options) (*Store, error) {
 	s := &Store{
 		w:        w,
 		wc:       wc,
+		wex:      sqlstore.Std(wc),
 		r:        r,
 		queue:    make(chan *request, opts.MaxBatch),
 		stopped:  make(chan struct{}),
@@ -205,8 +212,8 @@ func (s *Store) View(ctx context.Context, fn func(tx platform.Tx) error) error {
 		return fmt.Errorf("sqlite: begin read: %w", err)
 	}
 	defer sqlTx.Rollback()
-	t := newTx(ctx, sqlTx, true)
-	defer t.finish()
+	t := statements.Tx(ctx, sqlstore.Std(sqlTx), true)
+	defer t.Finish()
 	return fn(t)
 }
 

@@ -4,22 +4,17 @@ import (
 	"context"
 	"database/sql"
 	"sync"
-)
 
-// querier is what a tx runs its statements on: a *sql.Tx for View, the
-// writer's statement cache for Update.
-type querier interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
+	"github.com/parkd/parkd/internal/sqlstore"
+)
 
 // maxCachedStmts bounds the writer's statement cache. The store's queries
 // are a fixed set well under it; a query past it is prepared each time.
 const maxCachedStmts = 256
 
 // stmtCache runs statements on the writer's connection, preparing each
-// query once: parsing costs about as much as running a one-row insert.
+// query once (it is the sqlstore.Querier of Update's transactions; View's
+// run on a *sql.Tx of the readers' pool): parsing costs about as much as running a one-row insert.
 // The writer holds the connection for the store's life and manages its
 // transactions with BEGIN, SAVEPOINT and COMMIT statements.
 type stmtCache struct {
@@ -27,6 +22,8 @@ type stmtCache struct {
 	mu    sync.Mutex // guards stmts: fn may share its tx among goroutines
 	stmts map[string]*sql.Stmt
 }
+
+var _ sqlstore.Querier = (*stmtCache)(nil)
 
 func newStmtCache(ctx context.Context, db *sql.DB) (*stmtCache, error) {
 	conn, err := db.Conn(ctx)

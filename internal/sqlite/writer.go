@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 
 	"github.com/parkd/parkd/internal/platform"
+	"github.com/parkd/parkd/internal/sqlstore"
 )
 
 // request is one Update call waiting for, or being served by, the writer.
@@ -85,7 +86,7 @@ func (s *Store) write() {
 // serve runs first and whatever requests are queued right behind it, up
 // to maxBatch, in one transaction, and commits it.
 func (s *Store) serve(first *request) {
-	b := &batch{c: s.wc, stats: &s.stats}
+	b := &batch{c: s.wc, ex: s.wex, stats: &s.stats}
 	if _, err := s.wc.ExecContext(context.Background(), "BEGIN IMMEDIATE"); err != nil {
 		b.rollback() // in case a transaction was left open, so the next BEGIN works
 		first.done <- fmt.Errorf("sqlite: begin: %w", err)
@@ -156,6 +157,7 @@ func (s *Store) Stats() Stats {
 // batch is one group-commit transaction on the writer's connection.
 type batch struct {
 	c       *stmtCache
+	ex      sqlstore.Executor // c, as the statements' executor
 	stats   *writerStats
 	waiting []*request // fn succeeded: answered after the commit
 }
@@ -165,7 +167,7 @@ type batch struct {
 // transaction itself failed: then every request of the batch has been
 // answered with an error and the transaction is rolled back.
 func (b *batch) run(r *request) bool {
-	fnErr, err := runSavepoint(b.c, r)
+	fnErr, err := b.runSavepoint(r)
 	if err != nil {
 		b.abort(r, fnErr, err)
 		return false
@@ -214,14 +216,15 @@ func (b *batch) rollback() {
 // runSavepoint runs r.fn between SAVEPOINT and RELEASE, rolling back to
 // the savepoint when fn fails. fnErr is fn's error (or panic); err is a
 // failure of the transaction, after which it cannot go on.
-func runSavepoint(c *stmtCache, r *request) (fnErr, err error) {
+func (b *batch) runSavepoint(r *request) (fnErr, err error) {
+	c := b.c
 	// Once fn runs, its caller waits for the commit: a cancelled context
 	// must not interrupt a statement, which would roll back the batch.
 	ctx := context.WithoutCancel(r.ctx)
 	if _, err := c.ExecContext(ctx, "SAVEPOINT upd"); err != nil {
 		return nil, err
 	}
-	fnErr = call(newTx(ctx, c, false), r.fn)
+	fnErr = call(statements.Tx(ctx, b.ex, false), r.fn)
 	if fnErr == nil {
 		_, err = c.ExecContext(ctx, "RELEASE upd")
 		return nil, err
@@ -233,8 +236,8 @@ func runSavepoint(c *stmtCache, r *request) (fnErr, err error) {
 }
 
 // call runs fn on t, turning a panic into an error, and retires t.
-func call(t *tx, fn func(tx platform.Tx) error) (err error) {
-	defer t.finish()
+func call(t *sqlstore.Tx, fn func(tx platform.Tx) error) (err error) {
+	defer t.Finish()
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("sqlite: update function panicked: %v", p)

@@ -113,9 +113,10 @@ func TestBatchIsolatesFailures(t *testing.T) {
 func TestFailedCommitFailsTheWholeBatch(t *testing.T) {
 	s := openTemp(t, Options{})
 	// A deferred foreign key is checked only at COMMIT.
-	err := s.Update(t.Context(), func(ptx platform.Tx) error {
-		raw := ptx.(*tx)
-		_, err := raw.q.ExecContext(raw.ctx, `CREATE TABLE deferred_child (
+	// Update functions run on the writer's connection, in the batch's
+	// transaction: s.wc runs a statement there that platform.Tx has not.
+	err := s.Update(t.Context(), func(platform.Tx) error {
+		_, err := s.wc.ExecContext(t.Context(), `CREATE TABLE deferred_child (
 			user_id TEXT REFERENCES accounts (user_id) DEFERRABLE INITIALLY DEFERRED)`)
 		return err
 	})
@@ -125,9 +126,8 @@ func TestFailedCommitFailsTheWholeBatch(t *testing.T) {
 	release := blockWriter(t, s)
 	good := goUpdate(t.Context(), s, putAccount("good"))
 	waitQueued(t, s, 1)
-	orphan := goUpdate(t.Context(), s, func(ptx platform.Tx) error {
-		raw := ptx.(*tx)
-		_, err := raw.q.ExecContext(raw.ctx, "INSERT INTO deferred_child (user_id) VALUES ('nobody')")
+	orphan := goUpdate(t.Context(), s, func(platform.Tx) error {
+		_, err := s.wc.ExecContext(t.Context(), "INSERT INTO deferred_child (user_id) VALUES ('nobody')")
 		return err
 	})
 	waitQueued(t, s, 2)
