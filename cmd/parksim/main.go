@@ -48,7 +48,7 @@ import (
 	"time"
 
 	"github.com/parkd/parkd/client"
-	"github.com/parkd/parkd/internal/sim"
+	"github.com/parkd/parkd/internal/tools/sim"
 	"github.com/parkd/parkd/protocol"
 )
 

@@ -16,8 +16,8 @@ import (
 	"github.com/parkd/parkd/internal/accounts"
 	"github.com/parkd/parkd/internal/lockedbuf"
 	"github.com/parkd/parkd/internal/platform"
-	"github.com/parkd/parkd/internal/sim"
 	"github.com/parkd/parkd/internal/testserver"
+	"github.com/parkd/parkd/internal/tools/sim"
 	"github.com/parkd/parkd/protocol"
 )
 

@@ -12,7 +12,7 @@ import (
 )
 
 func TestPlatformChecksPassAgainstAnotherCity(t *testing.T) {
-	file := filepath.Join("..", "..", "docs", "examples", "city-guangzhou.json")
+	file := filepath.Join("..", "..", "..", "docs", "examples", "city-guangzhou.json")
 	gz, err := city.Load(file)
 	if err != nil {
 		t.Fatal(err)
