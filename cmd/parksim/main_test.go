@@ -14,9 +14,9 @@ import (
 	"time"
 
 	"github.com/parkd/parkd/internal/accounts"
-	"github.com/parkd/parkd/internal/lockedbuf"
 	"github.com/parkd/parkd/internal/platform"
-	"github.com/parkd/parkd/internal/testserver"
+	"github.com/parkd/parkd/internal/testkit/lockedbuf"
+	"github.com/parkd/parkd/internal/testkit/testserver"
 	"github.com/parkd/parkd/internal/tools/sim"
 	"github.com/parkd/parkd/protocol"
 )

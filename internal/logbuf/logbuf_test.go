@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parkd/parkd/internal/lockedbuf"
+	"github.com/parkd/parkd/internal/testkit/lockedbuf"
 )
 
 func TestInfoIsBufferedAndWarningsAreWrittenAtOnce(t *testing.T) {

@@ -8,7 +8,7 @@ import (
 
 	"github.com/parkd/parkd/internal/city"
 	"github.com/parkd/parkd/internal/server"
-	"github.com/parkd/parkd/internal/testserver"
+	"github.com/parkd/parkd/internal/testkit/testserver"
 )
 
 func TestPlatformChecksPassAgainstAnotherCity(t *testing.T) {
