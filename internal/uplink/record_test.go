@@ -83,14 +83,15 @@ func TestEnterRecordIsIdempotentByID(t *testing.T) {
 	}
 }
 
-// Plates are normalised (upper case, no spaces) before they are stored.
+// Plates are normalised (trimmed, ASCII letters upper-cased) before they
+// are stored (docs/protocol.md §3).
 func TestEnterRecordNormalisesThePlate(t *testing.T) {
 	e := newEnv(t)
 	p := e.park(t, vendor, "P001")
-	if _, err := e.svc.EnterRecord(ctx, vendor, []protocol.EnterRecord{enter("P001", 1, "粤b 12345", in)}); err != nil {
+	if _, err := e.svc.EnterRecord(ctx, vendor, []protocol.EnterRecord{enter("P001", 1, " 粤b12345 ", in)}); err != nil {
 		t.Fatal(err)
 	}
-	if got := e.record(t, platform.KindEnter, p.IsvParkID, 1); got.PlateNo != protocol.NormalizePlate("粤b 12345") || got.PlateNo == "粤b 12345" {
+	if got := e.record(t, platform.KindEnter, p.IsvParkID, 1); got.PlateNo != "粤B12345" {
 		t.Fatalf("stored plate %q", got.PlateNo)
 	}
 }
