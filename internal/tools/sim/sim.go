@@ -11,6 +11,8 @@
 // reports the plates inside at the top of each simulated hour
 // (parkCarInfo) and, at simulated midnight, pulls the previous day's
 // replenish list and re-sends the entries it knows the platform lacks.
+// The lots wait at midnight until the day's records are delivered and the
+// lists pulled (as they wait when the outbox is full), then catch up.
 //
 // With an API key (Config.APIKey) the simulator is also the city's
 // parking app's back end: its users book spaces in the reservable lots
