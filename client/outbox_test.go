@@ -18,7 +18,7 @@ import (
 	"github.com/parkd/parkd/client"
 	"github.com/parkd/parkd/internal/platform"
 	"github.com/parkd/parkd/internal/server"
-	"github.com/parkd/parkd/internal/testserver"
+	"github.com/parkd/parkd/internal/testkit/testserver"
 	"github.com/parkd/parkd/protocol"
 )
 

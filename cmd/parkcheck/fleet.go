@@ -10,7 +10,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/parkd/parkd/internal/load"
+	"github.com/parkd/parkd/internal/tools/load"
 )
 
 const fleetUsage = `  parkcheck fleet    --url URL --prefix P --accounts N --password-file F [--interval 30s] [--duration D]

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/parkd/parkd/internal/load"
+	"github.com/parkd/parkd/internal/tools/load"
 )
 
 const loadUsage = `  parkcheck load     --url URL --user-id ID --password-file F [--urls URL2,URL3] [--login-url URL] [--insecure] [--ca FILE]

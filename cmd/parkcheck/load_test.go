@@ -7,9 +7,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/parkd/parkd/internal/load"
 	"github.com/parkd/parkd/internal/server"
-	"github.com/parkd/parkd/internal/testserver"
+	"github.com/parkd/parkd/internal/testkit/testserver"
+	"github.com/parkd/parkd/internal/tools/load"
 )
 
 // startPlainParkd starts a real parkd over plain HTTP on the wall clock,

@@ -27,7 +27,7 @@
 // load registers N new parks and sends an open-loop stream of requests at
 // a fixed rate, the realistic mix of N lots or a single interface, and
 // reports latency percentiles, codes, errors and throughput (see package
-// internal/load for the mix and the method), with a progress line on
+// internal/tools/load for the mix and the method), with a progress line on
 // stderr every 5 seconds.
 //
 // The exit status is 0 when every check passed, 1 when one failed, and 2
@@ -50,7 +50,7 @@ import (
 
 	"github.com/parkd/parkd/internal/buildinfo"
 	"github.com/parkd/parkd/internal/city"
-	"github.com/parkd/parkd/internal/conformance"
+	"github.com/parkd/parkd/internal/tools/conformance"
 )
 
 func main() {

@@ -17,8 +17,8 @@ import (
 	"time"
 
 	"github.com/parkd/parkd/client"
-	"github.com/parkd/parkd/internal/conformance"
-	"github.com/parkd/parkd/internal/testserver"
+	"github.com/parkd/parkd/internal/testkit/testserver"
+	"github.com/parkd/parkd/internal/tools/conformance"
 	"github.com/parkd/parkd/protocol"
 )
 

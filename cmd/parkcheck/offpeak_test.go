@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/parkd/parkd/internal/conformance"
 	pf "github.com/parkd/parkd/internal/platform"
+	"github.com/parkd/parkd/internal/tools/conformance"
 )
 
 func TestPlatformWithOffPeakAccountRunsTheOffPeakChecks(t *testing.T) {

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parkd/parkd/internal/lockedbuf"
+	"github.com/parkd/parkd/internal/testkit/lockedbuf"
 )
 
 // startServe runs `parkd serve` on a free loopback port with args added

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/parkd/parkd/internal/lockedbuf"
+	"github.com/parkd/parkd/internal/testkit/lockedbuf"
 )
 
 func TestVersionOnEveryForm(t *testing.T) {

@@ -50,7 +50,7 @@ import (
 
 	"github.com/parkd/parkd/client"
 	"github.com/parkd/parkd/internal/buildinfo"
-	"github.com/parkd/parkd/internal/sim"
+	"github.com/parkd/parkd/internal/tools/sim"
 	"github.com/parkd/parkd/protocol"
 )
 

@@ -19,8 +19,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/parkd/parkd/client"
-	"github.com/parkd/parkd/internal/sim"
-	"github.com/parkd/parkd/internal/testserver"
+	"github.com/parkd/parkd/internal/testkit/testserver"
+	"github.com/parkd/parkd/internal/tools/sim"
 	"github.com/parkd/parkd/protocol"
 )
 

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/parkd/parkd/internal/server"
-	"github.com/parkd/parkd/internal/testserver"
+	"github.com/parkd/parkd/internal/testkit/testserver"
 )
 
 // TestProfilesOnlyOnTheDebugListener: with a debug address, the heap

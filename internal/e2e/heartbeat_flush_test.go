@@ -9,7 +9,7 @@ import (
 	"github.com/parkd/parkd/internal/platform"
 	"github.com/parkd/parkd/internal/server"
 	"github.com/parkd/parkd/internal/sqlite"
-	"github.com/parkd/parkd/internal/testserver"
+	"github.com/parkd/parkd/internal/testkit/testserver"
 )
 
 // storedLastSeen returns the token's last-seen time as stored.

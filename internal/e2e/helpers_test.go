@@ -1,5 +1,5 @@
 // Package e2e holds the end-to-end tests of parkd: each test starts a real
-// server in-process (internal/testserver) on a loopback port over HTTPS
+// server in-process (internal/testkit/testserver) on a loopback port over HTTPS
 // with a manual clock, speaks the wire protocol of docs/protocol.md to it and
 // reads back what was (or was not) stored through the server's Store.
 package e2e
@@ -26,7 +26,7 @@ import (
 
 	"github.com/parkd/parkd/internal/blob"
 	"github.com/parkd/parkd/internal/platform"
-	"github.com/parkd/parkd/internal/testserver"
+	"github.com/parkd/parkd/internal/testkit/testserver"
 	"github.com/parkd/parkd/protocol"
 	"golang.org/x/crypto/bcrypt"
 )

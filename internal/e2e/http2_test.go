@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/parkd/parkd/internal/platform"
-	"github.com/parkd/parkd/internal/testserver"
+	"github.com/parkd/parkd/internal/testkit/testserver"
 	"github.com/parkd/parkd/protocol"
 )
 

@@ -27,7 +27,7 @@ import (
 	"github.com/parkd/parkd/internal/platform"
 	"github.com/parkd/parkd/internal/postgres"
 	"github.com/parkd/parkd/internal/server"
-	"github.com/parkd/parkd/internal/testserver"
+	"github.com/parkd/parkd/internal/testkit/testserver"
 	"github.com/parkd/parkd/protocol"
 )
 

@@ -15,7 +15,7 @@ import (
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 	"github.com/parkd/parkd/internal/openapi"
 	"github.com/parkd/parkd/internal/platform"
-	"github.com/parkd/parkd/internal/testserver"
+	"github.com/parkd/parkd/internal/testkit/testserver"
 	"github.com/parkd/parkd/protocol"
 	"golang.org/x/crypto/bcrypt"
 )

@@ -16,7 +16,7 @@ import (
 
 	"github.com/emmansun/gmsm/sm3"
 	"github.com/parkd/parkd/internal/server"
-	"github.com/parkd/parkd/internal/testserver"
+	"github.com/parkd/parkd/internal/testkit/testserver"
 	"github.com/parkd/parkd/protocol"
 )
 

@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parkd/parkd/internal/testserver"
+	"github.com/parkd/parkd/internal/testkit/testserver"
 )
 
 // The helpers of this file run the real parkd binary as a child process,

@@ -11,10 +11,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parkd/parkd/internal/lockedbuf"
 	"github.com/parkd/parkd/internal/request"
 	"github.com/parkd/parkd/internal/server"
-	"github.com/parkd/parkd/internal/testserver"
+	"github.com/parkd/parkd/internal/testkit/lockedbuf"
+	"github.com/parkd/parkd/internal/testkit/testserver"
 	"github.com/parkd/parkd/protocol"
 )
 

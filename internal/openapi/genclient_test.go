@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/parkd/parkd/internal/server"
-	"github.com/parkd/parkd/internal/testserver"
+	"github.com/parkd/parkd/internal/testkit/testserver"
 )
 
 // genclientDir is the module that generates a client from the served

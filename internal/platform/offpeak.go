@@ -89,7 +89,7 @@ type OffPeakDay struct {
 }
 
 // OffPeakTx keeps off-peak packages and orders. Rules every store enforces
-// (internal/storetest): a package needs its account and its park, an order
+// (internal/testkit/storetest): a package needs its account and its park, an order
 // its account and its park (KindInvalid otherwise); puts insert or
 // replace by key; lists are ordered as stated.
 type OffPeakTx interface {

@@ -21,7 +21,7 @@ type Store interface {
 
 // Tx is what a transaction can do. Getters return ErrNotFound when nothing
 // matches. Writers in a View transaction fail, and so does any use of a Tx
-// after its fn returned. Rules every store enforces (internal/storetest):
+// after its fn returned. Rules every store enforces (internal/testkit/storetest):
 //   - Tokens, parks, pictures and liveness events need their account;
 //     entrances, records, vacancy, verifications and reservations need
 //     their park: a write that breaks this fails with KindInvalid.

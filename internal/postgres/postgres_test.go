@@ -16,7 +16,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/parkd/parkd/internal/platform"
-	"github.com/parkd/parkd/internal/storetest"
+	"github.com/parkd/parkd/internal/testkit/storetest"
 )
 
 // The tests run against the PostgreSQL server named by this variable

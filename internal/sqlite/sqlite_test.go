@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/parkd/parkd/internal/platform"
-	"github.com/parkd/parkd/internal/storetest"
+	"github.com/parkd/parkd/internal/testkit/storetest"
 )
 
 func TestStore(t *testing.T) {

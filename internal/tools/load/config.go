@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/parkd/parkd/internal/conformance"
+	"github.com/parkd/parkd/internal/tools/conformance"
 	"github.com/parkd/parkd/protocol"
 )
 

@@ -11,7 +11,7 @@ import (
 	"github.com/parkd/parkd/client"
 	"github.com/parkd/parkd/internal/platform"
 	"github.com/parkd/parkd/internal/server"
-	"github.com/parkd/parkd/internal/testserver"
+	"github.com/parkd/parkd/internal/testkit/testserver"
 	"github.com/parkd/parkd/protocol"
 )
 
@@ -212,15 +212,36 @@ func TestWrongPasswordStopsTheRun(t *testing.T) {
 func TestMidnightReplenishResendsMissingEntries(t *testing.T) {
 	ts := startParkd(t)
 	q := &queuedLog{enters: map[string]protocol.EnterRecord{}, exits: map[string]protocol.ExitRecord{}}
+	// The run stops when the midnight lists have been pulled and acted
+	// on, however long that takes on a busy machine: a fixed Duration
+	// could end the run (and cancel the pull) before the lists came back.
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	days := make(chan time.Time, 1)
 	s, err := New(Config{URL: ts.URL, UserID: testUser, Password: testPassword, Lots: 2, Rate: 40, Speed: 3600,
-		Duration: 3 * time.Second, Seed: 9, BadData: 1, Start: time.Date(2024, 1, 1, 22, 0, 0, 0, protocol.CST),
-		Dir: t.TempDir(), NoSync: true, OnQueued: q.add})
+		Seed: 9, BadData: 1, Start: time.Date(2024, 1, 1, 22, 0, 0, 0, protocol.CST),
+		Dir: t.TempDir(), NoSync: true, OnQueued: q.add,
+		OnDaily: func(day time.Time) {
+			select {
+			case days <- day:
+			default:
+			}
+			stop()
+		}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	sum, err := s.Run(context.Background())
+	sum, err := s.Run(ctx)
 	if err != nil {
 		t.Fatal(err)
+	}
+	select {
+	case day := <-days:
+		if want := time.Date(2024, 1, 1, 23, 0, 0, 0, protocol.CST); !day.Equal(want) {
+			t.Errorf("the lists were pulled for %s, want the day of %s", day, want)
+		}
+	default:
+		t.Fatal("the run ended before the midnight lists were pulled")
 	}
 	if sum.Resent == 0 || sum.Depth != 0 {
 		t.Fatalf("resent %d entries, depth %d: want the day's exits without entry re-sent", sum.Resent, sum.Depth)
@@ -234,9 +255,9 @@ func TestMidnightReplenishResendsMissingEntries(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			// (Exits of the last minutes may still have been on their way
-			// when the list was pulled.)
-			orphans, err := tx.ExitsWithoutEntry(p.IsvParkID, midnight.Add(-24*time.Hour), midnight.Add(-5*time.Minute))
+			// The lots were held at midnight until the day's records were
+			// delivered, so the list named every exit of the day.
+			orphans, err := tx.ExitsWithoutEntry(p.IsvParkID, midnight.Add(-24*time.Hour), midnight)
 			if err != nil {
 				return err
 			}

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/parkd/parkd/internal/platform"
-	"github.com/parkd/parkd/internal/testserver"
+	"github.com/parkd/parkd/internal/testkit/testserver"
 )
 
 const testOffPeakUser = "parkcheck-op"

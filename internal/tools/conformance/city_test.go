@@ -8,11 +8,11 @@ import (
 
 	"github.com/parkd/parkd/internal/city"
 	"github.com/parkd/parkd/internal/server"
-	"github.com/parkd/parkd/internal/testserver"
+	"github.com/parkd/parkd/internal/testkit/testserver"
 )
 
 func TestPlatformChecksPassAgainstAnotherCity(t *testing.T) {
-	file := filepath.Join("..", "..", "docs", "examples", "city-guangzhou.json")
+	file := filepath.Join("..", "..", "..", "docs", "examples", "city-guangzhou.json")
 	gz, err := city.Load(file)
 	if err != nil {
 		t.Fatal(err)

@@ -11,6 +11,8 @@
 // reports the plates inside at the top of each simulated hour
 // (parkCarInfo) and, at simulated midnight, pulls the previous day's
 // replenish list and re-sends the entries it knows the platform lacks.
+// The lots wait at midnight until the day's records are delivered and the
+// lists pulled (as they wait when the outbox is full), then catch up.
 //
 // With an API key (Config.APIKey) the simulator is also the city's
 // parking app's back end: its users book spaces in the reservable lots
@@ -119,7 +121,13 @@ type Config struct {
 	// OnQueued, when set, is called (concurrently) with every item queued
 	// in the outbox: a protocol item, a slice of them, or a client.Photo.
 	OnQueued func(kind protocol.Interface, v any)
-	Log      *slog.Logger
+	// OnDaily, when set, is called after each simulated midnight's
+	// replenish lists have been pulled for every lot and the entries they
+	// name queued again; day is the day the lists were for. A caller can
+	// stop the run there (cancel Run's ctx) instead of guessing how long
+	// the pull takes.
+	OnDaily func(day time.Time)
+	Log     *slog.Logger
 }
 
 func (c *Config) defaults() error {
@@ -173,6 +181,7 @@ type Sim struct {
 	lots     []*Lot
 	byCode   map[string]*Lot
 	clock    simClock
+	gate     dayGate
 	started  atomic.Bool
 	booker   *booker // nil without Config.APIKey
 
@@ -316,6 +325,7 @@ func (s *Sim) Run(ctx context.Context) (*Summary, error) {
 		l.begin(start)
 		s.emit(out, l.setup(start))
 	}
+	s.gate.hold(client.NextMidnight(start)) // before any lot can reach it
 
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
@@ -405,11 +415,12 @@ func (s *Sim) runLot(out *client.Outbox, l *Lot, stop <-chan struct{}) {
 			case <-timer.C:
 			}
 		}
-		if !s.waitForRoom(out, stop) {
+		if !s.waitForRoom(out, stop) || !s.gate.pass(l.next(), stop) {
 			return
 		}
 		_, items := l.step()
 		s.emit(out, items)
+		s.gate.stepped()
 	}
 }
 
@@ -432,8 +443,9 @@ func (s *Sim) waitForRoom(out *client.Outbox, stop <-chan struct{}) bool {
 }
 
 // runDaily pulls every lot's replenish list at each simulated midnight
-// (client.Duties.Daily), after a short flush of the outbox, and re-sends
-// the entries the lots know were bad.
+// (client.Duties.Daily) and re-sends the entries the lots know were bad.
+// The lots are held at midnight meanwhile (dayGate): their events of the
+// day are queued and delivered first.
 func (s *Sim) runDaily(ctx context.Context, out *client.Outbox, stop <-chan struct{}) {
 	d := &client.Duties{
 		Client: s.client,
@@ -464,21 +476,20 @@ func (s *Sim) runDaily(ctx context.Context, out *client.Outbox, stop <-chan stru
 		case <-ctx.Done():
 		}
 	}()
+	midnight := client.NextMidnight(s.clock.now())
 	for {
-		midnight := client.NextMidnight(s.clock.now())
-		t := time.NewTimer(time.Until(s.clock.realAt(midnight)))
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		s.gate.hold(midnight)
+		if !s.gate.reached(s.lots, stop) || out.Flush(ctx) != nil {
+			s.gate.open()
 			return
-		case <-t.C:
 		}
-		// Deliver the day's records first (briefly: the lots go on), so
-		// that the list names only what the platform really lacks.
-		fctx, fcancel := context.WithTimeout(ctx, 10*time.Second)
-		out.Flush(fctx)
-		fcancel()
-		d.Daily(ctx, midnight.Add(-time.Hour))
+		day := midnight.Add(-time.Hour)
+		d.Daily(ctx, day)
+		s.gate.open()
+		if s.cfg.OnDaily != nil && ctx.Err() == nil {
+			s.cfg.OnDaily(day)
+		}
+		midnight = client.NextMidnight(midnight)
 	}
 }
 

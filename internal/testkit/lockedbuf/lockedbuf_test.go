@@ -33,3 +33,23 @@ func TestConcurrentWritesAreKeptWhole(t *testing.T) {
 		}
 	}
 }
+
+// TestWaitReturnsWhenTheTextComes: Wait wakes on the Write that makes
+// its condition hold, and gives up when stop is closed.
+func TestWaitReturnsWhenTheTextComes(t *testing.T) {
+	var b Buffer
+	b.Write([]byte("starting\n"))
+	go func() {
+		b.Write([]byte("still starting\n"))
+		b.Write([]byte("ready\n"))
+	}()
+	s, ok := b.Wait(nil, func(s string) bool { return strings.Contains(s, "ready") })
+	if !ok || !strings.HasSuffix(s, "ready\n") {
+		t.Fatalf("Wait = %q, %v", s, ok)
+	}
+	stop := make(chan struct{})
+	close(stop)
+	if s, ok := b.Wait(stop, func(s string) bool { return strings.Contains(s, "never") }); ok || !strings.Contains(s, "ready") {
+		t.Fatalf("Wait with stop closed = %q, %v", s, ok)
+	}
+}

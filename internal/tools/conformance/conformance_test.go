@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/parkd/parkd/client"
-	"github.com/parkd/parkd/internal/testserver"
+	"github.com/parkd/parkd/internal/testkit/testserver"
 	"github.com/parkd/parkd/protocol"
 )
 
