@@ -97,6 +97,10 @@ type Config struct {
 	// TrustedProxies are the proxies whose forwarding headers are
 	// believed (PARKD_TRUSTED_PROXIES, request.ParseProxies).
 	TrustedProxies request.Proxies
+	// VerifyPassword reports whether a login's password matches a
+	// vendor's stored hash (nil: accounts.VendorPasswordMatches); tests
+	// wrap it to see which hashes a login compares.
+	VerifyPassword func(hash []byte, wire string) bool
 	// NoBackground keeps the liveness sweeper and the reservation engine
 	// from running on timers; tests with a manual clock drive them.
 	NoBackground bool

@@ -98,7 +98,7 @@ func New(cfg Config, now platform.Clock, log *slog.Logger) (*Server, error) {
 	s := &Server{Config: cfg, Store: store, Blobs: blobs, Log: log}
 	timed := s.observe(store, now)
 	s.Sessions = session.New(timed, now, session.Config{HeartbeatInterval: cfg.HeartbeatInterval,
-		FlushInterval: cfg.HeartbeatFlush}, log)
+		FlushInterval: cfg.HeartbeatFlush, VerifyPassword: cfg.VerifyPassword}, log)
 	s.Holder = lease.Holder()
 	s.Retention = &retention.Purger{Store: timed, Blobs: blobs, Cfg: cfg.Retention, Now: now, Log: log}
 	s.Reservations = reservation.New(timed, now, cfg.Reservation, cfg.DownlinkClient, log)
