@@ -6,6 +6,7 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/http"
+	"unicode/utf8"
 
 	reqinfo "github.com/parkd/parkd/internal/request"
 	"github.com/parkd/parkd/protocol"
@@ -125,6 +126,9 @@ func readMultipart(w http.ResponseWriter, r *http.Request, boundary string) (map
 			}
 			if len(b) > maxPictureField {
 				return nil, nil, protocol.FieldErrorf(protocol.CodeTooLong, name, "(over %d bytes)", maxPictureField)
+			}
+			if !utf8.Valid(b) {
+				return nil, nil, protocol.FieldErrorf(protocol.CodeType, name, "(not UTF-8)")
 			}
 			fields[name] = string(b)
 		default:
