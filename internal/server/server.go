@@ -160,7 +160,7 @@ func (s *Server) Start() error {
 		return err
 	}
 	s.http = &http.Server{
-		Handler:           s.Handler(),
+		Handler:           closeAfterTransferEncoding(s.Handler()),
 		ReadHeaderTimeout: s.Config.ReadHeaderTimeout,
 		ReadTimeout:       s.Config.ReadTimeout,
 		WriteTimeout:      60 * time.Second,
