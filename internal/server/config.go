@@ -83,8 +83,11 @@ type Config struct {
 	ReadHeaderTimeout time.Duration
 	ReadTimeout       time.Duration
 	// MetricsToken, when set, is the bearer token GET /metrics requires
-	// (PARKD_METRICS_TOKEN); empty leaves /metrics open.
+	// (PARKD_METRICS_TOKEN).
 	MetricsToken string
+	// MetricsOpen serves GET /metrics to anyone when no MetricsToken is
+	// set (PARKD_METRICS_OPEN); with neither, /metrics answers 403.
+	MetricsOpen bool
 	// DebugAddr, when set, is a loopback address where the Go runtime's
 	// profiles are served in plain HTTP under /debug/pprof/
 	// (PARKD_DEBUG_ADDR), e.g. 127.0.0.1:6060. Empty serves none.
