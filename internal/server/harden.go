@@ -1,6 +1,9 @@
 package server
 
-import "net/http"
+import (
+	"crypto/tls"
+	"net/http"
+)
 
 // closeAfterTransferEncoding answers every HTTP/1.x request that came
 // with a Transfer-Encoding with "Connection: close", so the connection
@@ -20,4 +23,30 @@ func closeAfterTransferEncoding(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// hstsMaxAge is a year, the least browsers' preload lists accept.
+const hstsMaxAge = "max-age=31536000"
+
+// withHSTS tells browsers to come back over HTTPS only
+// (Strict-Transport-Security) on every answer given over TLS.
+func withHSTS(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.TLS != nil {
+			w.Header().Set("Strict-Transport-Security", hstsMaxAge)
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// aeadSuites are the TLS 1.2 cipher suites parkd offers: ECDHE with
+// AES-GCM or ChaCha20-Poly1305 only, no CBC (TLS 1.3's are all AEAD and
+// not configurable).
+var aeadSuites = []uint16{
+	tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+	tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+	tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+	tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+	tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+	tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
 }

@@ -176,7 +176,8 @@ func (s *Server) Start() error {
 		// "h2" first: clients that speak HTTP/2 multiplex their requests
 		// on one connection; the others get HTTP/1.1.
 		s.http.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12,
-			NextProtos: []string{"h2", "http/1.1"}}
+			CipherSuites: aeadSuites, NextProtos: []string{"h2", "http/1.1"}}
+		s.http.Handler = withHSTS(s.http.Handler)
 		ln = tls.NewListener(ln, s.http.TLSConfig)
 	}
 	if err := s.startDebug(); err != nil {
