@@ -144,6 +144,7 @@ func (m *Manager) Login(ctx context.Context, userID, password, addr string) (str
 		return "", err
 	}
 	if locked {
+		m.log.Warn("login failed", "userId", userID, "remote", addr, "reason", "locked out")
 		return "", errBadLogin
 	}
 	var acct platform.Account
@@ -160,6 +161,7 @@ func (m *Manager) Login(ctx context.Context, userID, password, addr string) (str
 		_ = m.cfg.VerifyPassword(dummyHash(), password)
 	}
 	if err != nil || acct.Disabled || !m.checkPassword(acct, password) {
+		m.log.Warn("login failed", "userId", userID, "remote", addr, "reason", failReason(err, acct))
 		if err := m.loginFailed(ctx, userID, addr, now); err != nil {
 			return "", err
 		}
@@ -193,6 +195,18 @@ func (m *Manager) Login(ctx context.Context, userID, password, addr string) (str
 	m.remember(tok.Value, userID, now, stamp)
 	m.state.WentOnline(ctx, userID)
 	return tok.Value, nil
+}
+
+// failReason names why a login whose account read gave err failed, for
+// the log (the caller sees 3001 whatever it is).
+func failReason(err error, acct platform.Account) string {
+	switch {
+	case err != nil:
+		return "unknown userId"
+	case acct.Disabled:
+		return "account disabled"
+	}
+	return "wrong password"
 }
 
 func (m *Manager) checkPassword(acct platform.Account, password string) bool {
