@@ -106,7 +106,11 @@ func EncryptedData(data json.RawMessage) (signed []byte, b64 string, err error) 
 
 // ParseEnvelope reads a request envelope with the checks of ParseRequest
 // but leaves `data` whole: Data is its raw JSON value, whatever its type.
+// A body that is not valid UTF-8 is not JSON: code 2.
 func ParseEnvelope(body []byte) (Request, error) {
+	if !utf8.Valid(body) {
+		return Request{}, Errorf(CodeFormat, "body is not UTF-8, so not JSON")
+	}
 	get, err := envelopeFields(body)
 	if err != nil {
 		return Request{}, err

@@ -39,6 +39,9 @@ func Decode[T any, P interface {
 }
 
 func decodeInto(raw []byte, v Item) error {
+	if err := checkSurrogates(raw); err != nil {
+		return err
+	}
 	if _, nested := v.(nestedChecker); !nested {
 		if ms, ok := objectMembers(raw); ok {
 			for _, name := range v.RequiredFields() {

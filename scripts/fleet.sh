@@ -40,7 +40,7 @@ go build -o "$work/parkcheck" ./cmd/parkcheck
 start=$(date +%s.%N)
 "$work/parkd" account add --data "$work/data" --count "$ACCOUNTS" --prefix lot --password 'Fleet@2024' --bcrypt-cost 4
 echo "provisioned $ACCOUNTS accounts in $(echo "$(date +%s.%N) - $start" | bc) s"
-"$work/parkd" serve --plain-http --sync full --data "$work/data" --addr "$ADDR" --log-level "$LOG_LEVEL" \
+"$work/parkd" serve --plain-http --metrics-open --sync full --data "$work/data" --addr "$ADDR" --log-level "$LOG_LEVEL" \
   --heartbeat-interval "$INTERVAL" --debug-addr "$DEBUG_ADDR" 2>"$OUT/parkd.log" &
 pid=$!
 for _ in $(seq 1 100); do curl -sf "http://$ADDR/healthz" >/dev/null && break; sleep 0.1; done

@@ -31,7 +31,7 @@ trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$wo
 go build -o "$work/parkd" ./cmd/parkd
 go build -o "$work/parkcheck" ./cmd/parkcheck
 "$work/parkd" account add --data "$work/data" --user-id soak --password 'Parking@2024' >/dev/null
-"$work/parkd" serve --plain-http --sync full --data "$work/data" --addr "$ADDR" --log-level "$LOG_LEVEL" \
+"$work/parkd" serve --plain-http --metrics-open --sync full --data "$work/data" --addr "$ADDR" --log-level "$LOG_LEVEL" \
   --debug-addr "$DEBUG_ADDR" 2>"$OUT/parkd.log" &
 pid=$!
 for _ in $(seq 1 100); do curl -sf "http://$ADDR/healthz" >/dev/null && break; sleep 0.1; done

@@ -101,6 +101,9 @@ func (s *Server) bookingBody(w http.ResponseWriter, r *http.Request) (reservatio
 	if err != nil {
 		return reservation.Booking{}, protocol.Errorf(protocol.CodeFormat, "body unreadable or over 64 KiB")
 	}
+	if !utf8.Valid(body) {
+		return reservation.Booking{}, protocol.Errorf(protocol.CodeFormat, "body is not UTF-8, so not JSON")
+	}
 	return protocol.Decode[reservation.Booking](body)
 }
 

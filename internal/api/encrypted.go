@@ -72,16 +72,19 @@ func (s *Server) ForgetAccount(userID string) {
 	s.Sessions.State().Forget(userID)
 }
 
+// errUndecryptable is the one answer to encrypted data that does not
+// decrypt to JSON, whatever the reason (not Base64, too short, wrong key,
+// bad padding, a plaintext that is not JSON): answers that told these
+// apart would be a padding oracle (docs/protocol.md §7).
+var errUndecryptable = protocol.FieldErrorf(protocol.CodeType, "data",
+	"(encrypted data does not decrypt to JSON with the account's data key)")
+
 // decryptItems decrypts the Base64 text of an encrypted request's data
 // with key and splits the plaintext into items.
 func (s *Server) decryptItems(key []byte, b64 string) ([]json.RawMessage, error) {
 	plain, err := protocol.DecryptData(key, b64)
-	if err != nil {
-		return nil, protocol.FieldErrorf(protocol.CodeType, "data", "(encrypted data %v)", err)
-	}
-	if !utf8.Valid(plain) || !json.Valid(plain) {
-		return nil, protocol.FieldErrorf(protocol.CodeType, "data",
-			"(encrypted data does not decrypt to JSON with the account's data key: wrong key or altered ciphertext)")
+	if err != nil || !utf8.Valid(plain) || !json.Valid(plain) {
+		return nil, errUndecryptable
 	}
 	items, err := protocol.SplitData(plain, s.MaxItems)
 	if err != nil {

@@ -108,6 +108,7 @@ func (s *Server) ServeLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if locked {
+		s.cfg.Log.Warn("console login failed", "operator", req.Name, "remote", addr, "reason", "locked out")
 		writeError(w, http.StatusUnauthorized, "too many failed logins from this address; try again later")
 		return
 	}
@@ -117,7 +118,8 @@ func (s *Server) ServeLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !ok {
-		if err := s.loginFailed(ctx, addr, now); err != nil {
+		s.cfg.Log.Warn("console login failed", "operator", req.Name, "remote", addr, "reason", "wrong name or password")
+		if err := s.loginFailed(ctx, req.Name, addr, now); err != nil {
 			s.internalError(w, r, err)
 			return
 		}

@@ -86,7 +86,9 @@ type Server struct {
 // New returns the console of cfg.
 func New(cfg Config) *Server {
 	cfg = cfg.withDefaults()
-	return &Server{cfg: cfg, page: newPage(Assets()), stop: make(chan struct{})}
+	p := newPage(Assets())
+	p.csp = contentSecurityPolicy(cfg.City.TileURL)
+	return &Server{cfg: cfg, page: p, stop: make(chan struct{})}
 }
 
 // Close ends the open event streams, so that a graceful shutdown need not

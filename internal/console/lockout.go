@@ -31,15 +31,24 @@ func (s *Server) lockedOut(ctx context.Context, addr string, now time.Time) (boo
 	return locked, err
 }
 
-// loginFailed counts a failure of addr at now under the console's rule
-// (platform.LoginLockout): a fresh window when the last is over, and a
-// lock when the count reaches the limit.
-func (s *Server) loginFailed(ctx context.Context, addr string, now time.Time) error {
-	return s.cfg.Store.Update(ctx, func(tx platform.Tx) error {
+// loginFailed counts a failure of addr at now, by the operator name it
+// tried, under the console's rule (platform.LoginLockout): a fresh window
+// when the last is over, and a lock when the count reaches the limit,
+// which it logs.
+func (s *Server) loginFailed(ctx context.Context, name, addr string, now time.Time) error {
+	var locked bool
+	err := s.cfg.Store.Update(ctx, func(tx platform.Tx) error {
 		if err := tx.Lock(lockKey(addr)); err != nil {
 			return err
 		}
 		l := platform.LoginLockout{Failures: s.cfg.LockoutFailures, Window: s.cfg.LockoutWindow, Duration: s.cfg.LockoutDuration}
-		return l.Fail(tx, lockoutUser, addr, now)
+		var err error
+		locked, err = l.Fail(tx, lockoutUser, addr, now)
+		return err
 	})
+	if err == nil && locked {
+		s.cfg.Log.Warn("console login locked out", "operator", name, "remote", addr,
+			"failures", s.cfg.LockoutFailures, "until", now.Add(s.cfg.LockoutDuration))
+	}
+	return err
 }

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"mime"
 	"net/http"
+	"net/url"
 	"path"
 	"strings"
 )
@@ -17,6 +18,21 @@ import (
 type page struct {
 	index  []byte
 	assets map[string]asset // by name under /console/
+	csp    string           // the index's Content-Security-Policy
+}
+
+// contentSecurityPolicy is the index page's policy: its scripts, styles,
+// requests and images from parkd only (images also from data: and blob:
+// URLs, and from the origin of the city's map tiles, tileURL, when it has
+// one), no plugins, no inline script or style markup, and no framing.
+// The page sets styles through the CSSOM only, which the policy allows.
+func contentSecurityPolicy(tileURL string) string {
+	img := "img-src 'self' data: blob:"
+	if u, err := url.Parse(tileURL); err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" {
+		img += " " + u.Scheme + "://" + u.Host
+	}
+	return "default-src 'self'; script-src 'self'; style-src 'self'; " + img +
+		"; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 }
 
 type asset struct {
@@ -27,7 +43,7 @@ type asset struct {
 
 // newPage reads every file of files once.
 func newPage(files fs.FS) *page {
-	p := &page{assets: make(map[string]asset)}
+	p := &page{assets: make(map[string]asset), csp: contentSecurityPolicy("")}
 	_ = fs.WalkDir(files, ".", func(name string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
@@ -85,7 +101,7 @@ func (p *page) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		h.Set("Content-Type", "text/html; charset=utf-8")
 		h.Set("Cache-Control", "no-cache")
-		h.Set("Content-Security-Policy", "frame-ancestors 'none'")
+		h.Set("Content-Security-Policy", p.csp)
 		_, _ = w.Write(p.index)
 		return
 	}

@@ -345,6 +345,12 @@ func TestConsoleInTheBrowser(t *testing.T) {
 	if n := b.eval("parks total", `+document.querySelector('[data-testid=total-parks]').dataset.value`); n != simLots {
 		t.Errorf("overview shows %d parks, want %d", n, simLots)
 	}
+	// The page's Content-Security-Policy (style-src 'self') would drop style
+	// attributes set as markup: every styled element has its style.
+	if n := b.eval("styled elements", `(() => { const els = [...document.querySelectorAll('[style]')];
+		return els.length > 0 && els.every(e => e.style.cssText !== '') ? 1 : 0; })()`); n != 1 {
+		t.Errorf("styled elements lost their styles under the page's CSP")
+	}
 	if n := b.eval("district rows", `document.querySelectorAll('[data-testid=districts-table] tbody tr').length`); n != len(protocol.Shenzhen) {
 		t.Errorf("districts table has %d rows, want %d", n, len(protocol.Shenzhen))
 	}

@@ -129,11 +129,19 @@ func TestMetricsGaugesAreCachedBetweenSamples(t *testing.T) {
 	}
 }
 
-func TestMetricsAreOpenWithoutAToken(t *testing.T) {
+// TestMetricsClosedUnlessOpenedOrTokened: with neither a token nor
+// MetricsOpen, /metrics answers 403 to everyone; MetricsOpen serves it
+// without a token.
+func TestMetricsClosedUnlessOpenedOrTokened(t *testing.T) {
 	srv := start(t)
 	status, body := srv.Do(t, http.MethodGet, "/metrics", "", "", nil, nil)
+	if status != http.StatusForbidden || strings.Contains(string(body), "parkd_") || !strings.Contains(string(body), "PARKD_METRICS_OPEN") {
+		t.Errorf("GET /metrics with nothing set: HTTP %d, want 403 naming the settings\n%s", status, body)
+	}
+	open := testserver.Start(t, testserver.Options{Config: server.Config{MetricsOpen: true}})
+	status, body = open.Do(t, http.MethodGet, "/metrics", "", "", nil, nil)
 	if status != http.StatusOK || !strings.Contains(string(body), "# TYPE parkd_uplink_requests_total counter") {
-		t.Fatalf("GET /metrics: HTTP %d\n%s", status, body)
+		t.Fatalf("GET /metrics when opened: HTTP %d\n%s", status, body)
 	}
 }
 

@@ -48,7 +48,7 @@ var parkdBinary struct {
 // The build has its own bound of two minutes (a cold build cache is
 // slow). Without a go command the test is skipped; if the build failed,
 // every test that asks for the binary fails with the build's output.
-func buildParkd(t *testing.T) string {
+func buildParkd(t testing.TB) string {
 	t.Helper()
 	b := &parkdBinary
 	b.once.Do(func() {
@@ -94,7 +94,7 @@ func parkdEnv() []string {
 
 // runParkd runs a short parkd command (account add, apikey add, ...),
 // fails the test if it fails and returns its output.
-func runParkd(ctx context.Context, t *testing.T, bin string, args ...string) string {
+func runParkd(ctx context.Context, t testing.TB, bin string, args ...string) string {
 	t.Helper()
 	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Env = parkdEnv()
@@ -151,7 +151,7 @@ type parkdProc struct {
 // failure, since the port of a process just killed may still be held.
 // Once no attempt is left it fails the test with the last attempt's log.
 // The process is killed when the test ends if it still runs.
-func startParkd(ctx context.Context, t *testing.T, bin string, s parkdSpec) *parkdProc {
+func startParkd(ctx context.Context, t testing.TB, bin string, s parkdSpec) *parkdProc {
 	t.Helper()
 	for attempt := 1; ; attempt++ {
 		addr := s.addr
@@ -183,7 +183,7 @@ var healthClient = &http.Client{Timeout: 2 * time.Second}
 
 // tryStartParkd makes one attempt of startParkd on addr. On error the
 // returned process has ended and its log can be read.
-func tryStartParkd(ctx context.Context, t *testing.T, bin, addr string, s parkdSpec) (*parkdProc, error) {
+func tryStartParkd(ctx context.Context, t testing.TB, bin, addr string, s parkdSpec) (*parkdProc, error) {
 	t.Helper()
 	pattern := "parkd-*.log"
 	if s.name != "" {

@@ -164,7 +164,7 @@ func TestBookingRefused(t *testing.T) {
 		{"vendor offline", e.order("粤B50004", "2024-01-01 09:00:00", "parkId", isvOffline), "", protocol.CodeBusiness, http.StatusUnprocessableEntity, "offline"},
 		{"bookTime in the past", e.order("粤B50005", "2024-01-01 08:01:39"), "", protocol.CodeBookTime, http.StatusUnprocessableEntity, "bookTime"},
 		{"overTime before bookTime", e.order("粤B50006", "2024-01-01 09:00:00", "overTime", "2024-01-01 08:59:59"), "", protocol.CodeBookTime, http.StatusUnprocessableEntity, "overTime"},
-		{"plate with a live reservation", e.order("粤B50007", "2024-01-01 12:00:00"), "", protocol.CodeExists, http.StatusConflict, live.BookCode},
+		{"plate with a live reservation", e.order("粤B50007", "2024-01-01 12:00:00"), "", protocol.CodeExists, http.StatusConflict, "plateNo"},
 		{"blacklisted plate", e.order("粤B50008", "2024-01-01 09:00:00"), "", protocol.CodeBlacklist, http.StatusUnprocessableEntity, "plateNo"},
 		{"bad API key", e.order("粤B50009", "2024-01-01 09:00:00"), strings.Split(e.key, ".")[0] + ".wrong", protocol.CodeToken, http.StatusUnauthorized, "API key"},
 		{"missing plateNo", map[string]any{"parkId": e.isv, "bookTime": "2024-01-01 09:00:00"}, "", protocol.CodeParam, http.StatusBadRequest, "plateNo"},

@@ -44,17 +44,18 @@ type LoginLockout struct {
 // Fail counts a failed login of (userID, addr) at now: it starts a fresh
 // window when there is no count or the last window is over, and locks the
 // pair when the count reaches l.Failures (the count then starts again). A
-// failure while the pair is locked is not counted. The caller serialises
-// the read-modify-write of the pair's count (Tx.Lock) across instances.
-func (l LoginLockout) Fail(tx LoginTx, userID, addr string, now time.Time) error {
+// failure while the pair is locked is not counted. locked reports whether
+// this failure locked the pair. The caller serialises the
+// read-modify-write of the pair's count (Tx.Lock) across instances.
+func (l LoginLockout) Fail(tx LoginTx, userID, addr string, now time.Time) (locked bool, err error) {
 	f, err := tx.LoginFailure(userID, addr)
 	switch {
 	case IsNotFound(err):
 		f = LoginFailure{UserID: userID, Addr: addr, First: now}
 	case err != nil:
-		return err
+		return false, err
 	case now.Before(f.LockedUntil):
-		return nil
+		return false, nil
 	case now.Sub(f.First) > l.Window:
 		f = LoginFailure{UserID: userID, Addr: addr, First: now}
 	}
@@ -63,6 +64,7 @@ func (l LoginLockout) Fail(tx LoginTx, userID, addr string, now time.Time) error
 		f.LockedUntil = now.Add(l.Duration)
 		f.Count = 0
 		f.First = now
+		locked = true
 	}
-	return tx.PutLoginFailure(f)
+	return locked, tx.PutLoginFailure(f)
 }

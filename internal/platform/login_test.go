@@ -63,8 +63,12 @@ func TestLoginLockoutFail(t *testing.T) {
 			if tt.stored != nil {
 				c.PutLoginFailure(*tt.stored)
 			}
-			if err := l.Fail(c, "u", "a", tt.now); err != nil {
+			locked, err := l.Fail(c, "u", "a", tt.now)
+			if err != nil {
 				t.Fatal(err)
+			}
+			if want := tt.want.LockedUntil.After(tt.now) && (tt.stored == nil || !tt.stored.LockedUntil.After(tt.now)); locked != want {
+				t.Errorf("locked = %v, want %v", locked, want)
 			}
 			if got := c.m[[2]string{"u", "a"}]; got != tt.want {
 				t.Errorf("count = %+v, want %+v", got, tt.want)
@@ -79,7 +83,7 @@ func TestLoginLockoutFail(t *testing.T) {
 func TestLoginLockoutFailReturnsReadError(t *testing.T) {
 	boom := errors.New("boom")
 	c := &loginCounts{m: map[[2]string]LoginFailure{}, getErr: boom}
-	if err := (LoginLockout{Failures: 3}).Fail(c, "u", "a", time.Now()); !errors.Is(err, boom) {
+	if _, err := (LoginLockout{Failures: 3}).Fail(c, "u", "a", time.Now()); !errors.Is(err, boom) {
 		t.Errorf("Fail = %v, want %v", err, boom)
 	}
 	if len(c.m) != 0 {

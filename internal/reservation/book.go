@@ -189,7 +189,7 @@ func (s *Service) checkPlate(tx platform.Tx, plate, except string, now time.Time
 	}
 	for _, r := range rs {
 		if r.BookCode != except && r.State.Live() {
-			return platform.FieldErrorf(platform.KindConflict, "plateNo", "(%s already has live reservation %s)", plate, r.BookCode)
+			return platform.FieldErrorf(platform.KindConflict, "plateNo", "(%s already has a live order)", plate)
 		}
 	}
 	return nil

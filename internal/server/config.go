@@ -83,8 +83,11 @@ type Config struct {
 	ReadHeaderTimeout time.Duration
 	ReadTimeout       time.Duration
 	// MetricsToken, when set, is the bearer token GET /metrics requires
-	// (PARKD_METRICS_TOKEN); empty leaves /metrics open.
+	// (PARKD_METRICS_TOKEN).
 	MetricsToken string
+	// MetricsOpen serves GET /metrics to anyone when no MetricsToken is
+	// set (PARKD_METRICS_OPEN); with neither, /metrics answers 403.
+	MetricsOpen bool
 	// DebugAddr, when set, is a loopback address where the Go runtime's
 	// profiles are served in plain HTTP under /debug/pprof/
 	// (PARKD_DEBUG_ADDR), e.g. 127.0.0.1:6060. Empty serves none.
@@ -97,6 +100,10 @@ type Config struct {
 	// TrustedProxies are the proxies whose forwarding headers are
 	// believed (PARKD_TRUSTED_PROXIES, request.ParseProxies).
 	TrustedProxies request.Proxies
+	// VerifyPassword reports whether a login's password matches a
+	// vendor's stored hash (nil: accounts.VendorPasswordMatches); tests
+	// wrap it to see which hashes a login compares.
+	VerifyPassword func(hash []byte, wire string) bool
 	// NoBackground keeps the liveness sweeper and the reservation engine
 	// from running on timers; tests with a manual clock drive them.
 	NoBackground bool

@@ -44,8 +44,17 @@ func (s *Server) sampleGauges(ctx context.Context) (metrics.Gauges, error) {
 	return g, err
 }
 
-// serveMetrics serves GET /metrics, behind Config.MetricsToken when set.
-func (s *Server) serveMetrics() http.Handler { return s.Metrics.Handler(s.Config.MetricsToken) }
+// serveMetrics serves GET /metrics: behind Config.MetricsToken when set,
+// to anyone when Config.MetricsOpen, else to no one (403 saying how to
+// open it), since the metrics name the accounts and their traffic.
+func (s *Server) serveMetrics() http.Handler {
+	if s.Config.MetricsToken == "" && !s.Config.MetricsOpen {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			http.Error(w, "metrics are closed: set PARKD_METRICS_TOKEN (--metrics-token) to serve them behind a bearer token, or PARKD_METRICS_OPEN (--metrics-open) to serve them to anyone", http.StatusForbidden)
+		})
+	}
+	return s.Metrics.Handler(s.Config.MetricsToken)
+}
 
 // serveReady answers GET /readyz: 200 when the store answers a read
 // within ReadyTimeout and the server is not shutting down, else 503 with

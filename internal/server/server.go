@@ -99,7 +99,7 @@ func New(cfg Config, now platform.Clock, log *slog.Logger) (*Server, error) {
 	s := &Server{Config: cfg, Store: store, Blobs: blobs, Log: log}
 	timed := s.observe(store, now)
 	s.Sessions = session.New(timed, now, session.Config{HeartbeatInterval: cfg.HeartbeatInterval,
-		FlushInterval: cfg.HeartbeatFlush}, log)
+		FlushInterval: cfg.HeartbeatFlush, VerifyPassword: cfg.VerifyPassword}, log)
 	s.Holder = lease.Holder()
 	s.Retention = &retention.Purger{Store: timed, Blobs: blobs, Cfg: cfg.Retention, Now: now, Log: log}
 	s.Reservations = reservation.New(timed, now, cfg.Reservation, cfg.DownlinkClient, log)
@@ -161,7 +161,7 @@ func (s *Server) Start() error {
 		return err
 	}
 	s.http = &http.Server{
-		Handler:           s.Handler(),
+		Handler:           closeAfterTransferEncoding(s.Handler()),
 		ReadHeaderTimeout: s.Config.ReadHeaderTimeout,
 		ReadTimeout:       s.Config.ReadTimeout,
 		WriteTimeout:      60 * time.Second,
@@ -177,7 +177,8 @@ func (s *Server) Start() error {
 		// "h2" first: clients that speak HTTP/2 multiplex their requests
 		// on one connection; the others get HTTP/1.1.
 		s.http.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12,
-			NextProtos: []string{"h2", "http/1.1"}}
+			CipherSuites: aeadSuites, NextProtos: []string{"h2", "http/1.1"}}
+		s.http.Handler = withHSTS(s.http.Handler)
 		ln = tls.NewListener(ln, s.http.TLSConfig)
 	}
 	if err := s.startDebug(); err != nil {

@@ -93,8 +93,10 @@ var Settings = []Setting{
 		func(c *Config) any { return &c.Public.Rate }},
 	{"city", "PARKD_CITY", "string", "", "JSON file of another city's regions, bounds and map view; default Shenzhen",
 		func(c *Config) any { return &c.CityFile }},
-	{"metrics-token", "PARKD_METRICS_TOKEN", "string", "", "bearer token GET /metrics requires; empty leaves it open",
+	{"metrics-token", "PARKD_METRICS_TOKEN", "string", "", "bearer token GET /metrics requires",
 		func(c *Config) any { return &c.MetricsToken }},
+	{"metrics-open", "PARKD_METRICS_OPEN", "bool", "", "serve GET /metrics to anyone when no --metrics-token is set; with neither it answers 403",
+		func(c *Config) any { return &c.MetricsOpen }},
 	{"debug-addr", "PARKD_DEBUG_ADDR", "string", "", "loopback address serving Go profiles at /debug/pprof/, e.g. 127.0.0.1:6060; empty serves none",
 		func(c *Config) any { return &c.DebugAddr }},
 }

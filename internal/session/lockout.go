@@ -47,17 +47,25 @@ func (m *Manager) loginState(ctx context.Context, userID, addr string, now time.
 
 // loginFailed records a failure of (userID, addr) at now: it starts a
 // fresh window when the last one is over, and locks the pair when the
-// count reaches the limit. A failure while the pair is locked (another
-// instance locked it since loginState) is not counted, as a locked login
-// is not checked.
+// count reaches the limit, which it logs. A failure while the pair is
+// locked (another instance locked it since loginState) is not counted, as
+// a locked login is not checked.
 func (m *Manager) loginFailed(ctx context.Context, userID, addr string, now time.Time) error {
-	return m.store.Update(ctx, func(tx platform.Tx) error {
+	var locked bool
+	err := m.store.Update(ctx, func(tx platform.Tx) error {
 		if err := lockLogin(tx, userID, addr); err != nil {
 			return err
 		}
 		l := platform.LoginLockout{Failures: m.cfg.LockoutFailures, Window: m.cfg.LockoutWindow, Duration: m.cfg.LockoutDuration}
-		return l.Fail(tx, userID, addr, now)
+		var err error
+		locked, err = l.Fail(tx, userID, addr, now)
+		return err
 	})
+	if err == nil && locked {
+		m.log.Warn("login locked out", "userId", userID, "remote", addr,
+			"failures", m.cfg.LockoutFailures, "until", now.Add(m.cfg.LockoutDuration))
+	}
+	return err
 }
 
 // loginSucceeded resets the count of (userID, addr).

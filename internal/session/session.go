@@ -38,6 +38,10 @@ type Config struct {
 	// see flush.go). A negative value writes every heartbeat before it is
 	// answered.
 	FlushInterval time.Duration
+	// VerifyPassword reports whether a wire password matches a stored
+	// hash (nil: accounts.VendorPasswordMatches). Tests wrap it to see
+	// which hashes a login compares.
+	VerifyPassword func(hash []byte, wire string) bool
 }
 
 func (c Config) withDefaults() Config {
@@ -61,6 +65,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.FlushInterval == 0 {
 		c.FlushInterval = DefaultFlushInterval
+	}
+	if c.VerifyPassword == nil {
+		c.VerifyPassword = accounts.VendorPasswordMatches
 	}
 	return c
 }
@@ -114,9 +121,20 @@ func (m *Manager) Config() Config { return m.cfg }
 
 var errBadLogin = platform.Errorf(platform.KindBadLogin, "")
 
+// dummyHash is compared against when the userId is unknown or its
+// account disabled, so that such a login costs the same bcrypt
+// comparison as a wrong password and its answer time does not tell
+// which accounts exist.
+var dummyHash = sync.OnceValue(func() []byte {
+	h, _ := accounts.HashVendorPassword("not the password of any account")
+	return h
+})
+
 // Login checks userID and the wire password (table 2) from addr and issues
 // a new token. Wrong credentials, a disabled account and a lock-out all
-// give the same KindBadLogin error. The password is checked outside any
+// give the same KindBadLogin error, and cost the same: an unknown userId
+// or a disabled account is compared against a dummy hash of the same
+// bcrypt cost as an account's. The password is checked outside any
 // transaction (bcrypt is slow); the lock-out count is read before it and
 // updated after it, each time under the pair's lock.
 func (m *Manager) Login(ctx context.Context, userID, password, addr string) (string, error) {
@@ -126,6 +144,7 @@ func (m *Manager) Login(ctx context.Context, userID, password, addr string) (str
 		return "", err
 	}
 	if locked {
+		m.log.Warn("login failed", "userId", userID, "remote", addr, "reason", "locked out")
 		return "", errBadLogin
 	}
 	var acct platform.Account
@@ -138,7 +157,11 @@ func (m *Manager) Login(ctx context.Context, userID, password, addr string) (str
 	if err != nil && !platform.IsNotFound(err) {
 		return "", err
 	}
+	if err != nil || acct.Disabled {
+		_ = m.cfg.VerifyPassword(dummyHash(), password)
+	}
 	if err != nil || acct.Disabled || !m.checkPassword(acct, password) {
+		m.log.Warn("login failed", "userId", userID, "remote", addr, "reason", failReason(err, acct))
 		if err := m.loginFailed(ctx, userID, addr, now); err != nil {
 			return "", err
 		}
@@ -174,6 +197,18 @@ func (m *Manager) Login(ctx context.Context, userID, password, addr string) (str
 	return tok.Value, nil
 }
 
+// failReason names why a login whose account read gave err failed, for
+// the log (the caller sees 3001 whatever it is).
+func failReason(err error, acct platform.Account) string {
+	switch {
+	case err != nil:
+		return "unknown userId"
+	case acct.Disabled:
+		return "account disabled"
+	}
+	return "wrong password"
+}
+
 func (m *Manager) checkPassword(acct platform.Account, password string) bool {
 	key := sha256.Sum256(append(append([]byte{}, acct.PasswordHash...), password...))
 	m.mu.Lock()
@@ -182,7 +217,7 @@ func (m *Manager) checkPassword(acct platform.Account, password string) bool {
 	if ok && subtle.ConstantTimeCompare(known[:], key[:]) == 1 {
 		return true
 	}
-	if !accounts.VendorPasswordMatches(acct.PasswordHash, password) {
+	if !m.cfg.VerifyPassword(acct.PasswordHash, password) {
 		return false
 	}
 	m.mu.Lock()

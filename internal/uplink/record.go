@@ -17,11 +17,30 @@ func (s *Service) EnterRecord(ctx context.Context, userID string, items []protoc
 	now := s.Now()
 	recs := make([]parkedRecord, len(items))
 	for i, it := range items {
+		if err := notAhead(i, "enterTime", it.EnterTime.Time(), now); err != nil {
+			return nil, err
+		}
 		it.PlateNo = protocol.NormalizePlate(it.PlateNo)
 		recs[i] = parkedRecord{it.ParkCode, platform.Record{ID: it.ID, PlateNo: it.PlateNo, Time: it.EnterTime.Time(),
 			BookCode: it.BookCode, Payload: mustJSON(it), ReceivedAt: now}}
 	}
 	return s.storeRecords(ctx, userID, recs, s.putEnter)
+}
+
+// MaxAhead is how far ahead of the platform's clock an entry's enterTime
+// or an exit's leaveTime may be: more is 1007 naming the field, so that a
+// record dated 9999-12-31 cannot top every list (docs/protocol.md §5).
+// A day leaves room for any lot's clock error and time zone mistake.
+const MaxAhead = 24 * time.Hour
+
+// notAhead refuses t, the time of item i's field name, when it is more
+// than MaxAhead after now.
+func notAhead(i int, name string, t, now time.Time) error {
+	if t.After(now.Add(MaxAhead)) {
+		return platform.FieldErrorf(platform.KindInvalid, field(i, name),
+			"(%s is more than 24 h ahead of the platform's clock, %s)", fmtCST(t), fmtCST(now))
+	}
+	return nil
 }
 
 // parkedRecord is a record and the parkCode it was reported under.
@@ -114,6 +133,9 @@ func (s *Service) ExitRecord(ctx context.Context, userID string, items []protoco
 	now := s.Now()
 	recs := make([]parkedRecord, len(items))
 	for i, it := range items {
+		if err := notAhead(i, "leaveTime", it.LeaveTime.Time(), now); err != nil {
+			return nil, err
+		}
 		it.PlateNo = protocol.NormalizePlate(it.PlateNo)
 		recs[i] = parkedRecord{it.ParkCode, platform.Record{ID: it.ID, PlateNo: it.PlateNo, Time: it.LeaveTime.Time(),
 			BookCode: it.BookCode, Payload: mustJSON(it), ReceivedAt: now}}

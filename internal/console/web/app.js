@@ -17,6 +17,7 @@
       if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
       else if (k === 'class') e.className = v;
       else if (k === 'testid') e.dataset.testid = v;
+      else if (k === 'style') e.style.cssText = v; // the CSSOM, which the page's CSP allows
       else if (k in e && typeof v !== 'string') e[k] = v;
       else e.setAttribute(k, v === true ? '' : String(v));
     }
