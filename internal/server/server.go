@@ -90,7 +90,7 @@ func New(cfg Config, now platform.Clock, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	blobs, err := blob.NewFS(cfg.Pictures)
+	blobs, err := OpenBlobs(cfg)
 	if err != nil {
 		store.Close()
 		return nil, err
@@ -141,6 +141,24 @@ func OpenStore(cfg Config) (Store, error) {
 		return nil, err
 	}
 	return sqlite.Open(filepath.Join(cfg.DataDir, "parkd.db"), sqlite.Options{Synchronous: syncMode(cfg.Sync)})
+}
+
+// OpenBlobs opens the picture store of cfg: the S3-compatible bucket of
+// an s3://bucket/prefix Pictures, else the folder Pictures.
+func OpenBlobs(cfg Config) (blob.Store, error) {
+	cfg = cfg.WithDefaults()
+	bucket, prefix, isS3, err := blob.ParseS3URL(cfg.Pictures)
+	if err != nil {
+		return nil, err
+	}
+	if !isS3 {
+		return blob.NewFS(cfg.Pictures)
+	}
+	s3 := cfg.S3
+	s3.Bucket, s3.Prefix = bucket, prefix
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	return blob.NewS3(ctx, s3)
 }
 
 func syncMode(s string) string {
