@@ -292,7 +292,7 @@ func TestLeaseHolderKilledOtherTakesOver(t *testing.T) {
 			t.Errorf("order %s: the lot's handler saw %+v, want it once, answered 0", c, calls)
 		}
 		_, v := resvCall(ctx, t, hc, http.MethodGet, survivor.url+"/api/v1/reservations/"+c, key, nil)
-		if want := []string{">pending: booked", "pending>confirmed: lot answered 0"}; !slices.Equal(causes(v), want) {
+		if want := []string{">pending: booked", "pending>dispatched: sent to the lot (attempt 1)", "dispatched>confirmed: lot answered 0"}; !slices.Equal(causes(v), want) {
 			t.Errorf("order %s: history %q, want %q", c, causes(v), want)
 		}
 	}

@@ -112,18 +112,18 @@ func (t *tx) NextWaitSeq() (int64, error) {
 }
 
 // ReservationsToExpire returns up to limit orders (all when limit <= 0)
-// whose deadline has come: pending or waitlisted ones with OverTime <=
+// whose deadline has come: pending, dispatched or waitlisted ones with OverTime <=
 // now, confirmed ones with HoldUntil <= now. They come by that deadline,
 // then by BookCode.
 func (t *tx) ReservationsToExpire(now time.Time, limit int) ([]platform.Reservation, error) {
 	return getAll(t, scanReservation, `SELECT `+reservationCols+` FROM (
 			SELECT `+reservationCols+`, over_time AS deadline FROM reservations
-			WHERE state IN ($1, $2) AND over_time <= $3
+			WHERE state IN ($1, $2, $3) AND over_time <= $4
 			UNION ALL
 			SELECT `+reservationCols+`, hold_until AS deadline FROM reservations
-			WHERE state = $4 AND hold_until <= $5
-		) AS due ORDER BY deadline, book_code LIMIT $6`,
-		string(platform.ReservationPending), string(platform.ReservationWaitlisted), ms(now),
+			WHERE state = $5 AND hold_until <= $6
+		) AS due ORDER BY deadline, book_code LIMIT $7`,
+		string(platform.ReservationPending), string(platform.ReservationDispatched), string(platform.ReservationWaitlisted), ms(now),
 		string(platform.ReservationConfirmed), ms(now), limitArg(limit))
 }
 

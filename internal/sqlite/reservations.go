@@ -91,18 +91,18 @@ func scanInt64(s scanner) (n int64, err error) {
 }
 
 // ReservationsToExpire returns up to limit orders (all when limit <= 0)
-// whose deadline has come: pending or waitlisted ones with OverTime <=
+// whose deadline has come: pending, dispatched or waitlisted ones with OverTime <=
 // now, confirmed ones with HoldUntil <= now. They come by that deadline,
 // then by BookCode.
 func (t *tx) ReservationsToExpire(now time.Time, limit int) ([]platform.Reservation, error) {
 	return getAll(t, scanReservation, `SELECT `+reservationCols+` FROM (
 			SELECT `+reservationCols+`, over_time AS deadline FROM reservations
-			WHERE state IN (?, ?) AND over_time <= ?
+			WHERE state IN (?, ?, ?) AND over_time <= ?
 			UNION ALL
 			SELECT `+reservationCols+`, hold_until AS deadline FROM reservations
 			WHERE state = ? AND hold_until <= ?
 		) AS due ORDER BY deadline, book_code`+limitClause(limit),
-		string(platform.ReservationPending), string(platform.ReservationWaitlisted), ms(now),
+		string(platform.ReservationPending), string(platform.ReservationDispatched), string(platform.ReservationWaitlisted), ms(now),
 		string(platform.ReservationConfirmed), ms(now))
 }
 
