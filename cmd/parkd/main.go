@@ -9,6 +9,8 @@
 //	parkd account set-key --data DIR --user-id ID [--key HEX32 | --generate] [--require]
 //	parkd account set-key --data DIR --user-id ID --clear
 //	parkd migrate         [--data DIR | --db DSN]
+//	parkd backup          --data DIR --out FILE [--pictures DIR | --no-pictures]
+//	parkd restore         --in FILE --data DIR [--force]
 //	parkd apikey add      --data DIR --name NAME
 //	parkd apikey list     --data DIR
 //	parkd apikey disable  --data DIR --id ID
@@ -48,6 +50,8 @@ const usage = `usage:
   parkd account set-key --data DIR --user-id ID [--key HEX32 | --generate] [--require]
   parkd account set-key --data DIR --user-id ID --clear
   parkd migrate [--data DIR | --db postgres://...]
+  parkd backup --data DIR --out FILE [--pictures DIR | --no-pictures]
+  parkd restore --in FILE --data DIR [--force]
   parkd apikey add --data DIR --name NAME
   parkd apikey list --data DIR
   parkd apikey disable --data DIR --id ID
@@ -69,6 +73,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return account(ctx, args[1], args[2:], stdout)
 	case "migrate":
 		return migrate(ctx, args[1:], stdout)
+	case "backup":
+		return backupCmd(ctx, args[1:], stdout)
+	case "restore":
+		return restoreCmd(ctx, args[1:], stdout)
 	case "apikey":
 		if len(args) < 2 {
 			return fmt.Errorf("apikey needs add, list or disable\n%s", usage)
