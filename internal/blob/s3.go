@@ -124,7 +124,9 @@ func NewS3(ctx context.Context, cfg S3Config) (*S3, error) {
 		return nil, fmt.Errorf("blob: S3 bucket %s at %s: %w", cfg.Bucket, cfg.Endpoint, err)
 	}
 	if !exists {
-		if err := client.MakeBucket(ctx, cfg.Bucket, minio.MakeBucketOptions{Region: region}); err != nil {
+		// Two instances starting together may both make it.
+		err := client.MakeBucket(ctx, cfg.Bucket, minio.MakeBucketOptions{Region: region})
+		if code := minio.ToErrorResponse(err).Code; err != nil && code != "BucketAlreadyOwnedByYou" {
 			return nil, fmt.Errorf("blob: S3 bucket %s does not exist and could not be made: %w", cfg.Bucket, err)
 		}
 	}
