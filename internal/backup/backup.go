@@ -274,13 +274,11 @@ func Restore(ctx context.Context, in, dataDir string, force bool) (Manifest, err
 			if err != nil {
 				return m, err
 			}
-			want := filepath.Base(h.Name)
-			key, err := pictures.Put(ctx, b)
-			if err != nil {
-				return m, err
+			if want, got := filepath.Base(h.Name), blob.Key(b); got != want {
+				return m, fmt.Errorf("restore: picture %s holds other bytes (%s)", want, got)
 			}
-			if key != want {
-				return m, fmt.Errorf("restore: picture %s holds other bytes (%s)", want, key)
+			if _, err := pictures.Put(ctx, b); err != nil {
+				return m, err
 			}
 		default:
 			return m, fmt.Errorf("restore: unexpected entry %q", h.Name)

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -26,7 +27,13 @@ type Versitygw struct {
 	AccessKey, SecretKey string
 	// Dir is the folder its buckets live in.
 	Dir string
+
+	stop func() // kills the process and waits for it
 }
+
+// Stop kills the server (as a crash or an outage of the object store
+// would end it) and waits until it has exited.
+func (g *Versitygw) Stop() { g.stop() }
 
 // FindVersitygw returns the path of the versitygw binary: $PARKD_VERSITYGW,
 // else versitygw on PATH, in the CI cache (${XDG_CACHE_HOME:-~/.cache}/parkd/bin)
@@ -92,10 +99,14 @@ func StartVersitygw(tb testing.TB) *Versitygw {
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
-	tb.Cleanup(func() {
-		cancel()
-		<-exited
-	})
+	var once sync.Once
+	g.stop = func() {
+		once.Do(func() {
+			cancel()
+			<-exited
+		})
+	}
+	tb.Cleanup(g.stop)
 	if err := waitListening(addr, exited); err != nil {
 		tb.Fatalf("versitygw: %v\n%s", err, out.String())
 	}

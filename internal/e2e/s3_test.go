@@ -16,6 +16,8 @@ import (
 
 	"github.com/parkd/parkd/internal/blob"
 	"github.com/parkd/parkd/internal/blobtest"
+	"github.com/parkd/parkd/internal/server"
+	"github.com/parkd/parkd/internal/testserver"
 	"github.com/parkd/parkd/protocol"
 )
 
@@ -102,4 +104,32 @@ func TestTwoInstancesOnPostgresAndS3(t *testing.T) {
 	hc.CloseIdleConnections()
 	a.stop(t)
 	b.stop(t)
+}
+
+// TestPictureNotAcknowledgedWhenTheObjectStoreIsDown: with the pictures
+// in S3, an upload is answered 0 only once the object store has the
+// bytes: with the store down the answer is code 3 and no picture row is
+// written.
+func TestPictureNotAcknowledgedWhenTheObjectStoreIsDown(t *testing.T) {
+	g := blobtest.StartVersitygw(t)
+	s3 := g.Config("photos")
+	srv := testserver.Start(t, testserver.Options{Config: server.Config{Pictures: "s3://" + s3.Bucket + "/" + s3.Prefix, S3: s3}})
+	token := vendor(t, srv, vendorA)
+	registerPark(t, srv, token, parkA)
+	img := testJPEG(t)
+	wantOK(t, postPicture(t, srv, token, pictureFields(srv, parkA, photoID, img), img))
+	if !blobExists(t, srv, img) {
+		t.Fatal("the acknowledged picture is not in the bucket")
+	}
+
+	g.Stop()
+	other := otherJPEG(t)
+	const otherID = "0123456789abcdef0123456789abcdef"
+	resp := postPicture(t, srv, token, pictureFields(srv, parkA, otherID, other), other)
+	if resp.Code != protocol.CodeInternal {
+		t.Fatalf("picture with the object store down: code %d %s, want 3", resp.Code, resp.Message)
+	}
+	if _, ok := picture(t, srv, vendorA, parkA, otherID); ok {
+		t.Error("a picture row was written for bytes the object store never took")
+	}
 }
