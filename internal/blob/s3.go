@@ -109,7 +109,11 @@ func NewS3(ctx context.Context, cfg S3Config) (*S3, error) {
 		lookup = minio.BucketLookupPath
 	}
 	client, err := minio.New(u.Host, &minio.Options{Creds: creds, Secure: u.Scheme == "https",
-		Transport: transport, Region: region, BucketLookup: lookup})
+		Transport: transport, Region: region, BucketLookup: lookup,
+		// A few quick retries ride out a dropped connection; beyond that the
+		// lot gets code 3 and its outbox sends the photo again later, rather
+		// than a request held open through an outage of the store.
+		MaxRetries: 3})
 	if err != nil {
 		return nil, fmt.Errorf("blob: S3 client: %w", err)
 	}
