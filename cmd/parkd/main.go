@@ -12,6 +12,8 @@
 //	parkd account set-key --data DIR --user-id ID [--key-file F | --generate] [--require]
 //	parkd account set-key --data DIR --user-id ID --clear
 //	parkd migrate         [--data DIR | --db DSN]
+//	parkd backup          --data DIR --out FILE [--pictures DIR | --no-pictures]
+//	parkd restore         --in FILE --data DIR [--force]
 //	parkd apikey add      --data DIR --name NAME
 //	parkd apikey list     --data DIR
 //	parkd apikey disable  --data DIR --id ID
@@ -65,6 +67,8 @@ const usage = `usage:
   parkd account set-key --data DIR --user-id ID [--key-file F | --generate] [--require]
   parkd account set-key --data DIR --user-id ID --clear
   parkd migrate [--data DIR | --db postgres://...]
+  parkd backup --data DIR --out FILE [--pictures DIR | --no-pictures]
+  parkd restore --in FILE --data DIR [--force]
   parkd apikey add --data DIR --name NAME
   parkd apikey list --data DIR
   parkd apikey disable --data DIR --id ID
@@ -94,6 +98,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return account(ctx, args[1], args[2:], stdout)
 	case "migrate":
 		return migrate(ctx, args[1:], stdout)
+	case "backup":
+		return backupCmd(ctx, args[1:], stdout)
+	case "restore":
+		return restoreCmd(ctx, args[1:], stdout)
 	case "apikey":
 		if len(args) < 2 {
 			return fmt.Errorf("apikey needs add, list, disable or rotate\n%s", usage)

@@ -101,10 +101,25 @@ func (s *FS) Put(ctx context.Context, data []byte) (string, error) {
 	return key, syncDir(dir)
 }
 
+// CheckKey reports an error unless key is a content address: 64
+// lower-case hex digits.
+func CheckKey(key string) error {
+	if len(key) != 64 {
+		return fmt.Errorf("blob: bad key %q", key)
+	}
+	for i := 0; i < len(key); i++ {
+		c := key[i]
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return fmt.Errorf("blob: bad key %q", key)
+		}
+	}
+	return nil
+}
+
 // Get implements Store.
 func (s *FS) Get(ctx context.Context, key string) ([]byte, error) {
-	if len(key) != 64 {
-		return nil, fmt.Errorf("blob: bad key %q", key)
+	if err := CheckKey(key); err != nil {
+		return nil, err
 	}
 	b, err := os.ReadFile(s.path(key))
 	if errors.Is(err, fs.ErrNotExist) {
@@ -115,8 +130,8 @@ func (s *FS) Get(ctx context.Context, key string) ([]byte, error) {
 
 // Delete implements Store.
 func (s *FS) Delete(ctx context.Context, key string) error {
-	if len(key) != 64 {
-		return fmt.Errorf("blob: bad key %q", key)
+	if err := CheckKey(key); err != nil {
+		return err
 	}
 	err := os.Remove(s.path(key))
 	if errors.Is(err, fs.ErrNotExist) {

@@ -18,7 +18,7 @@ const (
 	maxReservations     = 5000
 )
 
-var states = []platform.ReservationState{platform.ReservationPending, platform.ReservationWaitlisted,
+var states = []platform.ReservationState{platform.ReservationPending, platform.ReservationDispatched, platform.ReservationWaitlisted,
 	platform.ReservationConfirmed, platform.ReservationArrived, platform.ReservationCompleted,
 	platform.ReservationCancelled, platform.ReservationExpired, platform.ReservationRejected}
 

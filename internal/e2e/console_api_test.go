@@ -636,7 +636,7 @@ func TestConsoleReservations(t *testing.T) {
 	for _, ev := range one.Events {
 		steps = append(steps, ev.From+">"+ev.To)
 	}
-	if one.Reservation.State != "confirmed" || !slices.Equal(steps, []string{">pending", "pending>confirmed"}) || len(one.Dispatches) != 0 {
+	if one.Reservation.State != "confirmed" || !slices.Equal(steps, []string{">pending", "pending>dispatched", "dispatched>confirmed"}) || len(one.Dispatches) != 0 {
 		t.Errorf("confirmed order %+v, steps %q", one.Reservation, steps)
 	}
 	if one.Reservation.BookTime != "2024-01-01T10:00:00+08:00" || one.Events[0].At != "2024-01-01T08:00:00+08:00" {

@@ -117,6 +117,9 @@ type parkdSpec struct {
 	flags []string
 	// ready bounds the wait for /healthz of each attempt.
 	ready time.Duration
+	// env holds PARKD_* variables for the process (secrets such as the
+	// S3 keys, which have no flag).
+	env []string
 }
 
 // label is how failures name the process: "parkd", or "parkd A".
@@ -195,7 +198,7 @@ func tryStartParkd(ctx context.Context, t testing.TB, bin, addr string, s parkdS
 	}
 	defer logFile.Close() // the child has its own descriptor
 	cmd := exec.Command(bin, append([]string{"serve", "--addr", addr}, s.flags...)...)
-	cmd.Env = parkdEnv()
+	cmd.Env = append(parkdEnv(), s.env...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("starting %s: %v", s.label(), err)

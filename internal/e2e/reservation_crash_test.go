@@ -101,7 +101,7 @@ func TestReservationQueueSurvivesSIGKILL(t *testing.T) {
 		case v.State == string(platform.ReservationConfirmed):
 			i++
 			continue
-		case v.State != string(platform.ReservationPending):
+		case v.State != string(platform.ReservationPending) && v.State != string(platform.ReservationDispatched):
 			t.Fatalf("order %s is %s: %+v", codes[i], v.State, v.History)
 		case time.Now().After(deadline):
 			t.Fatalf("order %s still pending 20s after the restart\n%s", codes[i], p.log())
@@ -115,7 +115,7 @@ func TestReservationQueueSurvivesSIGKILL(t *testing.T) {
 			t.Errorf("order %s: the lot's handler saw %+v, want it once, answered 0", c, calls)
 		}
 		_, v := resvCall(ctx, t, hc, http.MethodGet, p.url+"/api/v1/reservations/"+c, key, nil)
-		if want := []string{">pending: booked", "pending>confirmed: lot answered 0"}; !slices.Equal(causes(v), want) {
+		if want := []string{">pending: booked", "pending>dispatched: sent to the lot (attempt 1)", "dispatched>confirmed: lot answered 0"}; !slices.Equal(causes(v), want) {
 			t.Errorf("order %s: history %q, want %q", c, causes(v), want)
 		}
 	}

@@ -87,14 +87,15 @@ func TestReservationConfirmedArrivedCompleted(t *testing.T) {
 	got := e.wantState(t, code, platform.ReservationCompleted)
 	wantHistory := []string{
 		">pending: booked",
-		"pending>confirmed: lot answered 0",
+		"pending>dispatched: sent to the lot (attempt 1)",
+		"dispatched>confirmed: lot answered 0",
 		"confirmed>arrived: entry " + recordID(1),
 		"arrived>completed: exit " + recordID(1),
 	}
 	if !slices.Equal(causes(got), wantHistory) {
 		t.Errorf("history\n got %q\nwant %q", causes(got), wantHistory)
 	}
-	if at := got.History[2].At; at != "2024-01-01 08:58:00" {
+	if at := got.History[3].At; at != "2024-01-01 08:58:00" {
 		t.Errorf("arrival recorded at %s, want 2024-01-01 08:58:00", at)
 	}
 
@@ -249,8 +250,10 @@ func TestWaitlistPromotesOldestFirst(t *testing.T) {
 	}
 	for i, c := range codes[:2] {
 		v := e.wantState(t, c, platform.ReservationConfirmed)
-		want := []string{">pending: booked", "pending>waitlisted: lot answered 1501: waitlisted",
-			"waitlisted>pending: promoted: 2 free reservable spaces reported", "pending>confirmed: lot answered 0"}
+		want := []string{">pending: booked", "pending>dispatched: sent to the lot (attempt 1)",
+			"dispatched>waitlisted: lot answered 1501: waitlisted",
+			"waitlisted>pending: promoted: 2 free reservable spaces reported",
+			"pending>dispatched: sent to the lot (attempt 1)", "dispatched>confirmed: lot answered 0"}
 		if !slices.Equal(causes(v), want) {
 			t.Errorf("order %d history\n got %q\nwant %q", i, causes(v), want)
 		}
@@ -518,8 +521,8 @@ func TestReservationChangeResentWithOperateType2(t *testing.T) {
 	if e.lot.freeSpaces() != 0 {
 		t.Errorf("lot has %d free spaces: the change took a second one", e.lot.freeSpaces())
 	}
-	want := []string{">pending: booked", "pending>confirmed: lot answered 0",
-		"confirmed>pending: changed by client", "pending>confirmed: lot answered 0"}
+	want := []string{">pending: booked", "pending>dispatched: sent to the lot (attempt 1)", "dispatched>confirmed: lot answered 0",
+		"confirmed>pending: changed by client", "pending>dispatched: sent to the lot (attempt 1)", "dispatched>confirmed: lot answered 0"}
 	if !slices.Equal(causes(got), want) {
 		t.Errorf("history\n got %q\nwant %q", causes(got), want)
 	}
@@ -546,7 +549,9 @@ func TestReservationDispatchRetriedUntilTheLotAnswers(t *testing.T) {
 		if wait := ds[0].NextAt.Sub(e.srv.Clock.Now()); wait < backoff/2 || wait > backoff {
 			t.Errorf("attempt %d: next in %s, want %s-%s", attempt, wait, backoff/2, backoff)
 		}
-		e.wantState(t, v.BookCode, platform.ReservationPending)
+		// The lot read the order and dropped the connection: it may hold
+		// it, so the order stays dispatched while it is retried.
+		e.wantState(t, v.BookCode, platform.ReservationDispatched)
 		if n := e.deliver(t); n != 0 {
 			t.Errorf("attempt %d: DeliverDue sent %d before the backoff passed", attempt, n)
 		}
@@ -591,7 +596,7 @@ func TestReservationExpiresWhenTheLotIsUnreachableUntilOverTime(t *testing.T) {
 		e.srv.Clock.Set(ds[0].NextAt)
 	}
 	got := e.wantState(t, v.BookCode, platform.ReservationExpired)
-	if c := causes(got); !strings.HasPrefix(c[len(c)-1], "pending>expired: lot unreachable until overTime") {
+	if c := causes(got); !strings.HasPrefix(c[len(c)-1], "dispatched>expired: lot unreachable until overTime") {
 		t.Errorf("history %q", c)
 	}
 	if !e.srv.Clock.Now().Equal(overTime) {

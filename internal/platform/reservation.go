@@ -5,16 +5,23 @@ import (
 )
 
 // ReservationState is where an order stands in its life cycle
-// (docs/protocol.md §9): pending → confirmed | waitlisted, waitlisted →
-// pending when promoted, confirmed → arrived → completed, or cancelled,
-// expired or rejected.
+// (docs/protocol.md §9): pending → dispatched → confirmed | waitlisted →
+// (pending → dispatched →) confirmed → arrived → completed, or cancelled,
+// expired or rejected. A dispatched order goes back to pending when the
+// call provably never reached the lot (no connection could be made).
 type ReservationState string
 
 // Reservation states.
 const (
-	// ReservationPending: accepted by the booking API; the downlink is
-	// queued or being retried.
+	// ReservationPending: accepted by the booking API (or changed, or
+	// promoted from the waitlist); the downlink is queued and the lot has
+	// not been sent this revision, or every attempt failed before a
+	// connection to the lot was made.
 	ReservationPending ReservationState = "pending"
+	// ReservationDispatched: the downlink call has gone out to the lot
+	// (in flight, or its answer was lost and it is being retried): the
+	// lot may hold the order, so a cancellation is sent down.
+	ReservationDispatched ReservationState = "dispatched"
 	// ReservationWaitlisted: the lot answered 1501; the order waits, FIFO
 	// per park, for free reservable spaces (§6.5.1 f).
 	ReservationWaitlisted ReservationState = "waitlisted"
@@ -34,10 +41,10 @@ const (
 )
 
 // Live reports whether an order in state s still holds (or waits for) a
-// space: pending, waitlisted, confirmed or arrived.
+// space: pending, dispatched, waitlisted, confirmed or arrived.
 func (s ReservationState) Live() bool {
 	switch s {
-	case ReservationPending, ReservationWaitlisted, ReservationConfirmed, ReservationArrived:
+	case ReservationPending, ReservationDispatched, ReservationWaitlisted, ReservationConfirmed, ReservationArrived:
 		return true
 	}
 	return false
@@ -139,8 +146,8 @@ type ReservationTx interface {
 	// across calls, transactions and restarts. It is a write; a number
 	// taken by a transaction that fails may be given again.
 	NextWaitSeq() (int64, error)
-	// ReservationsToExpire returns up to limit orders that are pending or
-	// waitlisted with OverTime <= now, or confirmed with HoldUntil <= now,
+	// ReservationsToExpire returns up to limit orders that are pending,
+	// dispatched or waitlisted with OverTime <= now, or confirmed with HoldUntil <= now,
 	// by that deadline, then BookCode.
 	ReservationsToExpire(now time.Time, limit int) ([]Reservation, error)
 	// ParkReservations returns a park's orders, in any state, whose

@@ -262,8 +262,7 @@ func (s *Service) Change(ctx context.Context, clientID, bookCode string, b Booki
 		if b.ParkID != r.IsvParkID {
 			return platform.FieldErrorf(platform.KindInvalid, "parkId", "(the park of a reservation cannot change)")
 		}
-		open := r.State == platform.ReservationPending || r.State == platform.ReservationWaitlisted || r.State == platform.ReservationConfirmed
-		if !open {
+		if !open(r.State) {
 			return stateError(r)
 		}
 		seen := lotMayHold(tx, r)
@@ -297,8 +296,9 @@ func (s *Service) Change(ctx context.Context, clientID, bookCode string, b Booki
 	return r, nil
 }
 
-// Cancel cancels an open order. The lot is told (cancelReservation) unless
-// it never received the order.
+// Cancel cancels an open order. The lot is told (cancelReservation) only
+// when it may hold the order (lotMayHold): an order still pending, never
+// sent or never delivered, is cancelled here alone.
 func (s *Service) Cancel(ctx context.Context, clientID, bookCode string) (platform.Reservation, error) {
 	now := s.now()
 	var r platform.Reservation
@@ -307,8 +307,7 @@ func (s *Service) Cancel(ctx context.Context, clientID, bookCode string) (platfo
 		if r, err = ownOrder(tx, clientID, bookCode); err != nil {
 			return err
 		}
-		open := r.State == platform.ReservationPending || r.State == platform.ReservationWaitlisted || r.State == platform.ReservationConfirmed
-		if !open {
+		if !open(r.State) {
 			return stateError(r)
 		}
 		tell := lotMayHold(tx, r)

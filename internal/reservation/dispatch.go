@@ -3,10 +3,13 @@ package reservation
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -60,27 +63,45 @@ func dropDispatches(tx platform.Tx, bookCode string, ops ...string) error {
 	return nil
 }
 
-// delivered reports whether the lot may have received a pending order:
-// some attempt was made, a change is queued (only an order the lot has
-// seen is sent as a change), or nothing is queued any more.
-func delivered(tx platform.Tx, bookCode string) bool {
+// changeQueued reports whether a change of the order is queued: only an
+// order the lot has seen is sent as a change, so the lot holds an earlier
+// revision. A failed lookup counts as queued (telling the lot too much
+// costs a 1104; too little leaves it holding a space).
+func changeQueued(tx platform.Tx, bookCode string) bool {
 	ds, err := tx.DispatchesFor(bookCode)
 	if err != nil {
 		return true
 	}
 	for _, d := range ds {
-		if d.Op == opReserve && d.Attempts == 0 {
-			return false
+		if d.Op == opChange {
+			return true
 		}
 	}
-	return true
+	return false
 }
 
 // lotMayHold reports whether the lot may hold an open order: it confirmed
-// it, or it may have received it while pending. A waitlisted order was
-// refused (1501), so the lot does not hold it.
+// it, the order was dispatched (the call went out, its answer is not in),
+// or a pending change is queued for an order it had seen. A pending order
+// never sent, and a waitlisted one (the lot refused it with 1501), are not
+// held by the lot: cancelling them sends nothing down.
 func lotMayHold(tx platform.Tx, r platform.Reservation) bool {
-	return r.State == platform.ReservationConfirmed || r.State == platform.ReservationPending && delivered(tx, r.BookCode)
+	switch r.State {
+	case platform.ReservationConfirmed, platform.ReservationDispatched:
+		return true
+	case platform.ReservationPending:
+		return changeQueued(tx, r.BookCode)
+	}
+	return false
+}
+
+// open reports whether an order can still be changed or cancelled.
+func open(s platform.ReservationState) bool {
+	switch s {
+	case platform.ReservationPending, platform.ReservationDispatched, platform.ReservationWaitlisted, platform.ReservationConfirmed:
+		return true
+	}
+	return false
 }
 
 // dispatchLoop claims due dispatches and sends them, up to Workers at a
@@ -139,12 +160,52 @@ func (s *Service) claim(ctx context.Context, n int) ([]platform.Dispatch, error)
 			if err := tx.PutDispatch(d); err != nil {
 				return err
 			}
+			if err := markDispatched(tx, d, now); err != nil {
+				return err
+			}
 			out = append(out, d)
 		}
 		return nil
 	})
 	return out, err
 }
+
+// markDispatched moves the pending order of a claimed reservation or
+// change to dispatched, committed before the call goes out: from then on
+// the lot may hold it.
+func markDispatched(tx platform.Tx, d platform.Dispatch, now time.Time) error {
+	if d.Op == opCancel {
+		return nil
+	}
+	r, err := tx.Reservation(d.BookCode)
+	if platform.IsNotFound(err) {
+		return nil
+	}
+	if err != nil || r.State != platform.ReservationPending || r.Revision != d.Revision {
+		return err
+	}
+	return transition(tx, &r, platform.ReservationDispatched, now, fmt.Sprintf("sent to the lot (attempt %d)", d.Attempts))
+}
+
+// notDelivered reports whether a failed call provably never reached the
+// lot: no connection was made (refused, unreachable, no such host, a TLS
+// handshake the lot's certificate failed) or there is no callback URL.
+// Any other failure (a connection dropped, a timeout) may have come after
+// the lot read the order.
+func notDelivered(err error) bool {
+	var op *net.OpError
+	var dns *net.DNSError
+	var cert *tls.CertificateVerificationError
+	var noCallback errNoCallback
+	return errors.As(err, &op) && op.Op == "dial" || errors.As(err, &dns) || errors.As(err, &cert) ||
+		errors.As(err, &noCallback)
+}
+
+// errNoCallback is the failure of a dispatch to an account without a
+// callback URL.
+type errNoCallback string
+
+func (e errNoCallback) Error() string { return "account " + string(e) + " has no callback" }
 
 // DeliverDue claims and sends every due dispatch once, synchronously. Tests
 // with a manual clock use it instead of Run.
@@ -203,7 +264,7 @@ func (s *Service) deliver(ctx context.Context, d platform.Dispatch) {
 // send makes the downlink call (docs/protocol.md §8).
 func (s *Service) send(ctx context.Context, d platform.Dispatch, r platform.Reservation, acct platform.Account) outcome {
 	if acct.CallbackURL == "" {
-		return outcome{err: fmt.Errorf("account %s has no callback", acct.UserID)}
+		return outcome{err: errNoCallback(acct.UserID)}
 	}
 	code := protocol.ReservationCode
 	var items any = []protocol.Reservation{downlinkItem(r, d.Op)}
@@ -274,6 +335,11 @@ func (s *Service) apply(ctx context.Context, d platform.Dispatch, out outcome) e
 			return err
 		}
 		if out.err != nil {
+			if notDelivered(out.err) {
+				if err := s.undispatch(tx, d, out.err, now); err != nil {
+					return err
+				}
+			}
 			return s.retry(tx, cur, out.err, now)
 		}
 		if err := tx.DeleteDispatch(d.ID); err != nil {
@@ -289,6 +355,19 @@ func (s *Service) apply(ctx context.Context, d platform.Dispatch, out outcome) e
 	})
 }
 
+// undispatch moves a dispatched order back to pending when its call never
+// reached the lot, so a cancellation sends nothing down.
+func (s *Service) undispatch(tx platform.Tx, d platform.Dispatch, cause error, now time.Time) error {
+	r, err := tx.Reservation(d.BookCode)
+	if platform.IsNotFound(err) {
+		return nil
+	}
+	if err != nil || r.State != platform.ReservationDispatched || r.Revision != d.Revision {
+		return err
+	}
+	return transition(tx, &r, platform.ReservationPending, now, "not delivered: "+cause.Error())
+}
+
 // retry schedules the next attempt, or gives up at the deadline.
 func (s *Service) retry(tx platform.Tx, d platform.Dispatch, cause error, now time.Time) error {
 	d.LastError = cause.Error()
@@ -297,7 +376,7 @@ func (s *Service) retry(tx platform.Tx, d platform.Dispatch, cause error, now ti
 			return err
 		}
 		r, err := tx.Reservation(d.BookCode)
-		if err != nil || d.Op == opCancel || r.State != platform.ReservationPending {
+		if err != nil || d.Op == opCancel || r.State != platform.ReservationPending && r.State != platform.ReservationDispatched {
 			return err
 		}
 		return transition(tx, &r, platform.ReservationExpired, now, "lot unreachable until overTime: "+d.LastError)
@@ -315,14 +394,14 @@ func (s *Service) retry(tx platform.Tx, d platform.Dispatch, cause error, now ti
 	return tx.PutDispatch(d)
 }
 
-// answered moves a pending order by the lot's answer: 0 and 1201 confirm,
-// 1501 waitlists, anything else rejects (docs/protocol.md §8).
+// answered moves a dispatched order by the lot's answer: 0 and 1201
+// confirm, 1501 waitlists, anything else rejects (docs/protocol.md §8).
 func (s *Service) answered(tx platform.Tx, d platform.Dispatch, out outcome, now time.Time) error {
 	r, err := tx.Reservation(d.BookCode)
 	if err != nil {
 		return err
 	}
-	if r.State != platform.ReservationPending || r.Revision != d.Revision {
+	if r.State != platform.ReservationDispatched && r.State != platform.ReservationPending || r.Revision != d.Revision {
 		return nil // cancelled or changed meanwhile; a newer dispatch follows
 	}
 	switch out.code {

@@ -23,7 +23,7 @@ func (s *Service) Entered(tx platform.Tx, p platform.Park, rec platform.Record) 
 		return err
 	}
 	switch r.State {
-	case platform.ReservationConfirmed, platform.ReservationPending, platform.ReservationWaitlisted:
+	case platform.ReservationConfirmed, platform.ReservationPending, platform.ReservationDispatched, platform.ReservationWaitlisted:
 		r.EnterID = rec.ID
 		if err := dropDispatches(tx, r.BookCode, opReserve, opChange); err != nil {
 			return err
@@ -132,12 +132,13 @@ func (s *Service) Vacancy(tx platform.Tx, p platform.Park, v platform.Vacancy) e
 	return nil
 }
 
-// pendingOf counts the park's pending orders booked around now.
+// pendingOf counts the park's orders on their way to the lot (pending or
+// dispatched) booked around now.
 func (s *Service) pendingOf(tx platform.Tx, p platform.Park, now time.Time) (int, error) {
 	rs, err := tx.ParkReservations(p.IsvParkID, now.Add(-48*time.Hour), now.Add(s.cfg.MaxAdvance+24*time.Hour))
 	n := 0
 	for _, r := range rs {
-		if r.State == platform.ReservationPending {
+		if r.State == platform.ReservationPending || r.State == platform.ReservationDispatched {
 			n++
 		}
 	}

@@ -3,13 +3,16 @@ package retention_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
+	"io/fs"
 	"log/slog"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/parkd/parkd/internal/blob"
+	"github.com/parkd/parkd/internal/blobtest"
 	"github.com/parkd/parkd/internal/platform"
 	"github.com/parkd/parkd/internal/retention"
 	"github.com/parkd/parkd/internal/sqlite"
@@ -18,6 +21,25 @@ import (
 // Purge deletes what is past its age, in batches, and a picture file only
 // when no remaining picture cites it.
 func TestPurgeDeletesOnlyWhatIsPastItsAge(t *testing.T) {
+	blobs, err := blob.NewFS(filepath.Join(t.TempDir(), "pictures"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	testPurge(t, blobs)
+}
+
+// The same with the pictures in an S3 bucket (versitygw): an object no
+// picture cites is deleted from the bucket, one still cited is kept.
+func TestPurgeDeletesOrphanedS3Objects(t *testing.T) {
+	g := blobtest.StartVersitygw(t)
+	blobs, err := blob.NewS3(context.Background(), g.Config("pictures"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	testPurge(t, blobs)
+}
+
+func testPurge(t *testing.T, blobs blob.Store) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	store, err := sqlite.Open(filepath.Join(dir, "db"), sqlite.Options{Synchronous: "NORMAL"})
@@ -25,10 +47,6 @@ func TestPurgeDeletesOnlyWhatIsPastItsAge(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	blobs, err := blob.NewFS(filepath.Join(dir, "pictures"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	now := time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC)
 	old, recent := now.Add(-48*time.Hour), now.Add(-time.Hour)
 	shared, _ := blobs.Put(ctx, []byte("shared picture"))
@@ -98,8 +116,8 @@ func TestPurgeDeletesOnlyWhatIsPastItsAge(t *testing.T) {
 	if _, err := blobs.Get(ctx, shared); err != nil {
 		t.Errorf("a file still cited was deleted: %v", err)
 	}
-	if _, err := blobs.Get(ctx, alone); err == nil {
-		t.Error("an orphaned file was kept")
+	if _, err := blobs.Get(ctx, alone); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("an orphaned file was kept: %v", err)
 	}
 	if c, _ := p.Purge(ctx); c != (retention.Counts{}) {
 		t.Errorf("second purge deleted %+v", c)

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/parkd/parkd/internal/blob"
 	"github.com/parkd/parkd/internal/city"
 	"github.com/parkd/parkd/internal/public"
 	"github.com/parkd/parkd/internal/request"
@@ -29,8 +30,15 @@ type Config struct {
 	// the SQLite database in DataDir (PARKD_DB).
 	DB string
 	// Pictures is the folder of picture files (PARKD_PICTURES, default
-	// DataDir/pictures). Several instances share one folder.
+	// DataDir/pictures), or s3://bucket/prefix for an S3-compatible
+	// bucket that S3 says how to reach. Several instances share one
+	// folder or one bucket.
 	Pictures string
+	// S3 reaches the bucket of an s3:// Pictures (the --s3-* settings);
+	// its keys come from PARKD_S3_ACCESS_KEY and PARKD_S3_SECRET_KEY
+	// (EnvSecrets) or the file PARKD_S3_CREDENTIALS_FILE, never a flag.
+	// Its Bucket and Prefix come from Pictures.
+	S3 blob.S3Config
 
 	HeartbeatInterval time.Duration // PARKD_HEARTBEAT_INTERVAL, default 30s
 	// HeartbeatFlush is how often answered heartbeats are written to the

@@ -48,7 +48,8 @@ type Server struct {
 	// Retention purges old data under its lease.
 	Retention *retention.Purger
 	API       *api.Server
-	// Holder names this instance in the leases it takes.
+	// Holder names this instance in the leases it takes: its own per
+	// process on PostgreSQL, the data folder's on SQLite (datadir.go).
 	Holder string
 	Log    *slog.Logger
 	// Metrics is the Prometheus registry and request counters (GET /metrics).
@@ -71,6 +72,8 @@ type Server struct {
 	debugLn net.Listener
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
+	// dirLock holds the SQLite data folder's lock (nil on PostgreSQL).
+	dirLock *os.File
 }
 
 // New opens the data folder (SQLite database and pictures) and wires the
@@ -87,20 +90,33 @@ func New(cfg Config, now platform.Clock, log *slog.Logger) (*Server, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return nil, err
 	}
+	holder := lease.Holder()
+	var dirLock *os.File
+	if !isPostgres(cfg.DB) {
+		if dirLock, err = LockDataDir(cfg.DataDir); err != nil {
+			return nil, err
+		}
+		if holder, err = dataDirHolder(cfg.DataDir); err != nil {
+			dirLock.Close()
+			return nil, err
+		}
+	}
 	store, err := OpenStore(cfg)
 	if err != nil {
+		closeFile(dirLock)
 		return nil, err
 	}
-	blobs, err := blob.NewFS(cfg.Pictures)
+	blobs, err := OpenBlobs(cfg)
 	if err != nil {
 		store.Close()
+		closeFile(dirLock)
 		return nil, err
 	}
-	s := &Server{Config: cfg, Store: store, Blobs: blobs, Log: log}
+	s := &Server{Config: cfg, Store: store, Blobs: blobs, Log: log, dirLock: dirLock}
 	timed := s.observe(store, now)
 	s.Sessions = session.New(timed, now, session.Config{HeartbeatInterval: cfg.HeartbeatInterval,
 		FlushInterval: cfg.HeartbeatFlush, VerifyPassword: cfg.VerifyPassword}, log)
-	s.Holder = lease.Holder()
+	s.Holder = holder
 	s.Retention = &retention.Purger{Store: timed, Blobs: blobs, Cfg: cfg.Retention, Now: now, Log: log}
 	s.Reservations = reservation.New(timed, now, cfg.Reservation, cfg.DownlinkClient, log)
 	s.Uplink = &uplink.Service{Store: timed, Blobs: blobs, Now: now, Log: log, Regions: cfg.Regions, City: &s.Config.City,
@@ -130,7 +146,7 @@ type Store interface {
 // folder. Either applies its pending migrations.
 func OpenStore(cfg Config) (Store, error) {
 	cfg = cfg.WithDefaults()
-	if strings.HasPrefix(cfg.DB, "postgres://") || strings.HasPrefix(cfg.DB, "postgresql://") {
+	if isPostgres(cfg.DB) {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
 		return postgres.Open(ctx, cfg.DB, postgres.Options{})
@@ -142,6 +158,34 @@ func OpenStore(cfg Config) (Store, error) {
 		return nil, err
 	}
 	return sqlite.Open(filepath.Join(cfg.DataDir, "parkd.db"), sqlite.Options{Synchronous: syncMode(cfg.Sync)})
+}
+
+// OpenBlobs opens the picture store of cfg: the S3-compatible bucket of
+// an s3://bucket/prefix Pictures, else the folder Pictures.
+func OpenBlobs(cfg Config) (blob.Store, error) {
+	cfg = cfg.WithDefaults()
+	bucket, prefix, isS3, err := blob.ParseS3URL(cfg.Pictures)
+	if err != nil {
+		return nil, err
+	}
+	if !isS3 {
+		return blob.NewFS(cfg.Pictures)
+	}
+	s3 := cfg.S3
+	s3.Bucket, s3.Prefix = bucket, prefix
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	return blob.NewS3(ctx, s3)
+}
+
+func isPostgres(db string) bool {
+	return strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://")
+}
+
+func closeFile(f *os.File) {
+	if f != nil {
+		f.Close()
+	}
 }
 
 func syncMode(s string) string {
@@ -262,5 +306,6 @@ func (s *Server) Close() error {
 	errs = append(errs, s.Sessions.Flush(ctx))
 	cancel()
 	errs = append(errs, s.Store.Close())
+	closeFile(s.dirLock)
 	return errors.Join(errs...)
 }

@@ -41,8 +41,22 @@ var Settings = []Setting{
 		func(c *Config) any { return &c.DataDir }},
 	{"db", "PARKD_DB", "string", "", "store: a postgres:// DSN, or sqlite (the default) for DATA/parkd.db",
 		func(c *Config) any { return &c.DB }},
-	{"pictures", "PARKD_PICTURES", "string", "", "picture folder, shared by all instances (default DATA/pictures)",
+	{"pictures", "PARKD_PICTURES", "string", "", "picture folder, or s3://bucket/prefix for an S3-compatible store, shared by all instances (default DATA/pictures)",
 		func(c *Config) any { return &c.Pictures }},
+	{"s3-endpoint", "PARKD_S3_ENDPOINT", "string", "", "URL of the S3 store of s3:// pictures, https://host[:port] (http:// on loopback); its keys from PARKD_S3_ACCESS_KEY and PARKD_S3_SECRET_KEY, or --s3-credentials-file",
+		func(c *Config) any { return &c.S3.Endpoint }},
+	{"s3-region", "PARKD_S3_REGION", "string", "us-east-1", "region of the S3 bucket",
+		func(c *Config) any { return &c.S3.Region }},
+	{"s3-path-style", "PARKD_S3_PATH_STYLE", "bool", "", "address the bucket as host/bucket (MinIO, Ceph, versitygw) rather than bucket.host",
+		func(c *Config) any { return &c.S3.PathStyle }},
+	{"s3-ca-file", "PARKD_S3_CA_FILE", "string", "", "PEM certificates to trust for the S3 endpoint, beside the system's",
+		func(c *Config) any { return &c.S3.CAFile }},
+	{"s3-allow-http", "PARKD_S3_ALLOW_HTTP", "bool", "", "allow a plain http:// S3 endpoint beyond loopback (a private network)",
+		func(c *Config) any { return &c.S3.AllowHTTP }},
+	{"s3-credentials-file", "PARKD_S3_CREDENTIALS_FILE", "string", "", "AWS-style credentials file holding the S3 keys, read when PARKD_S3_ACCESS_KEY is unset",
+		func(c *Config) any { return &c.S3.CredentialsFile }},
+	{"s3-profile", "PARKD_S3_PROFILE", "string", "", "profile of --s3-credentials-file (default default)",
+		func(c *Config) any { return &c.S3.CredentialsProfile }},
 	{"plain-http", "PARKD_PLAIN_HTTP", "bool", "", "serve plain HTTP, e.g. behind a TLS-terminating proxy",
 		func(c *Config) any { return &c.PlainHTTP }},
 	{"tls-cert", "PARKD_TLS_CERT", "string", "", "certificate file; default a self-signed one in DATA/tls",
@@ -101,14 +115,36 @@ var Settings = []Setting{
 		func(c *Config) any { return &c.DebugAddr }},
 }
 
+// EnvSecret is a secret parkd reads from its environment only: it has
+// no flag (a flag's value shows in ps and in shell history).
+type EnvSecret struct {
+	Env   string
+	Help  string
+	field func(c *Config) *string
+}
+
+// EnvSecrets lists the secrets read from the environment.
+var EnvSecrets = []EnvSecret{
+	{"PARKD_S3_ACCESS_KEY", "access key of the S3 store of s3:// pictures",
+		func(c *Config) *string { return &c.S3.AccessKey }},
+	{"PARKD_S3_SECRET_KEY", "secret key of the S3 store of s3:// pictures",
+		func(c *Config) *string { return &c.S3.SecretKey }},
+}
+
 // FromEnv sets the fields of the settings whose PARKD_* variable is set
-// and not empty. Flags parsed afterwards (Flags) take precedence.
+// and not empty, and the secrets of EnvSecrets. Flags parsed afterwards
+// (Flags) take precedence.
 func (c *Config) FromEnv() error {
 	for _, s := range Settings {
 		if v := os.Getenv(s.Env); v != "" {
 			if err := set(s.field(c), v); err != nil {
 				return fmt.Errorf("%s: %w", s.Env, err)
 			}
+		}
+	}
+	for _, s := range EnvSecrets {
+		if v := os.Getenv(s.Env); v != "" {
+			*s.field(c) = v
 		}
 	}
 	return nil

@@ -117,3 +117,26 @@ func TestFlagWinsOverVariable(t *testing.T) {
 		t.Errorf("a bad variable: %v", err)
 	}
 }
+
+// TestSecretsHaveNoFlag: the S3 keys are read from the environment and
+// have no flag (a flag's value shows in ps and in shell history).
+func TestSecretsHaveNoFlag(t *testing.T) {
+	t.Setenv("PARKD_S3_ACCESS_KEY", "ak")
+	t.Setenv("PARKD_S3_SECRET_KEY", "sk")
+	var c Config
+	if err := c.FromEnv(); err != nil {
+		t.Fatal(err)
+	}
+	if c.S3.AccessKey != "ak" || c.S3.SecretKey != "sk" {
+		t.Errorf("keys from the environment: %q %q", c.S3.AccessKey, c.S3.SecretKey)
+	}
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	Flags(fs, &c)
+	for _, s := range EnvSecrets {
+		fs.VisitAll(func(f *flag.Flag) {
+			if strings.Contains(f.Usage, "("+s.Env+")") || strings.Contains(f.Name, "secret") || strings.Contains(f.Name, "access-key") {
+				t.Errorf("flag --%s sets the secret %s", f.Name, s.Env)
+			}
+		})
+	}
+}

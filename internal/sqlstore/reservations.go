@@ -36,7 +36,7 @@ var (
 		WHERE isv_park_id = ? AND state = ? ORDER BY wait_seq, book_code`)
 	reservationsToExpire = define(`SELECT ` + reservationCols + ` FROM (
 			SELECT ` + reservationCols + `, over_time AS deadline FROM reservations
-			WHERE state IN (?, ?) AND over_time <= ?
+			WHERE state IN (?, ?, ?) AND over_time <= ?
 			UNION ALL
 			SELECT ` + reservationCols + `, hold_until AS deadline FROM reservations
 			WHERE state = ? AND hold_until <= ?
@@ -98,12 +98,13 @@ func (t *Tx) NextWaitSeq() (int64, error) {
 }
 
 // ReservationsToExpire returns up to limit orders (all when limit <= 0)
-// whose deadline has come: pending or waitlisted ones with OverTime <=
+// whose deadline has come: pending, dispatched or waitlisted ones with OverTime <=
 // now, confirmed ones with HoldUntil <= now. They come by that deadline,
 // then by BookCode.
 func (t *Tx) ReservationsToExpire(now time.Time, limit int) ([]platform.Reservation, error) {
 	return getAll(t, scanReservation, reservationsToExpire,
-		string(platform.ReservationPending), string(platform.ReservationWaitlisted), ms(now),
+		string(platform.ReservationPending), string(platform.ReservationDispatched),
+		string(platform.ReservationWaitlisted), ms(now),
 		string(platform.ReservationConfirmed), ms(now), limitArg(limit))
 }
 

@@ -768,8 +768,8 @@
 
   // ---------- reservations ----------
 
-  const STATES = ['pending', 'waitlisted', 'confirmed', 'arrived', 'completed', 'cancelled', 'expired', 'rejected'];
-  const stateBadge = (s) => h('span', {class: 'badge ' + ({confirmed: 'info', arrived: 'on', completed: 'on', cancelled: '', expired: 'off', rejected: 'off', waitlisted: 'warn', pending: 'warn'}[s] || '')}, s);
+  const STATES = ['pending', 'dispatched', 'waitlisted', 'confirmed', 'arrived', 'completed', 'cancelled', 'expired', 'rejected'];
+  const stateBadge = (s) => h('span', {class: 'badge ' + ({confirmed: 'info', arrived: 'on', completed: 'on', cancelled: '', expired: 'off', rejected: 'off', waitlisted: 'warn', pending: 'warn', dispatched: 'warn'}[s] || '')}, s);
   const resvCols = [
     {label: '预约码 Book code', cls: 'mono', get: (r) => h('a', {href: '#/reservations/' + encodeURIComponent(r.bookCode), testid: 'resv-link'}, r.bookCode)},
     {label: '停车场 Park', get: (r) => h('a', {href: '#/parks/' + encodeURIComponent(r.isvParkId)}, r.parkName || r.isvParkId)},

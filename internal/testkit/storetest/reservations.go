@@ -257,6 +257,7 @@ func testReservationsToExpire(t *testing.T, s platform.Store) {
 		order("e4", platform.ReservationConfirmed, 10, 90),    // hold ended, tie with e1
 		order("e5", platform.ReservationWaitlisted, 50, 500),  // overTime long past
 		order("e0", platform.ReservationPending, 100, 0),      // tie with e2
+		order("e6", platform.ReservationDispatched, 95, 500),  // sent, overTime past
 	}
 	notDue := []platform.Reservation{
 		order("n1", platform.ReservationPending, 101, 50),   // holdUntil does not count
@@ -267,13 +268,14 @@ func testReservationsToExpire(t *testing.T, s platform.Store) {
 		order("n6", platform.ReservationExpired, 10, 10),
 		order("n7", platform.ReservationRejected, 10, 10),
 		order("n8", platform.ReservationWaitlisted, 150, 10),
+		order("n9", platform.ReservationDispatched, 101, 10), // holdUntil does not count
 	}
 	putReservations(t, s, append(notDue, due...)...)
 	toExpire := func(limit int) []string {
 		rs := get(t, s, func(tx platform.Tx) ([]platform.Reservation, error) { return tx.ReservationsToExpire(now, limit) })
 		return bookCodes(rs)
 	}
-	want := []string{"e5", "e1", "e4", "e3", "e0", "e2"}
+	want := []string{"e5", "e1", "e4", "e3", "e6", "e0", "e2"}
 	same(t, "all due", toExpire(0), want)
 	same(t, "negative limit", toExpire(-1), want)
 	same(t, "limit 3", toExpire(3), want[:3])

@@ -60,7 +60,7 @@ const (
 )
 
 // States in life-cycle order, as the booking API names them.
-var orderStates = []string{"pending", "waitlisted", "confirmed", "arrived", "completed", "cancelled", "expired", "rejected"}
+var orderStates = []string{"pending", "dispatched", "waitlisted", "confirmed", "arrived", "completed", "cancelled", "expired", "rejected"}
 
 // BookingCounts are what the simulated app back end did through the
 // booking API, and what became of its orders.
