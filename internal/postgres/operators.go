@@ -13,17 +13,18 @@ import (
 var _ platform.OperatorTx = (*tx)(nil)
 
 const (
-	operatorCols        = "name, password_hash, created_at"
-	operatorSessionCols = "token_hash, name, created_at, expires_at"
+	operatorCols        = "name, password_hash, created_at, role, password_changed_at, must_change_password, disabled"
+	operatorSessionCols = "token_hash, name, created_at, expires_at, last_seen_at"
 )
 
 func scanOperator(s pgx.Row) (o platform.Operator, err error) {
-	err = s.Scan(&o.Name, &o.PasswordHash, asTime(&o.CreatedAt))
+	err = s.Scan(&o.Name, &o.PasswordHash, asTime(&o.CreatedAt), &o.Role, asTime(&o.PasswordChangedAt),
+		&o.MustChangePassword, &o.Disabled)
 	return o, err
 }
 
 func scanOperatorSession(s pgx.Row) (o platform.OperatorSession, err error) {
-	err = s.Scan(&o.TokenHash, &o.Name, asTime(&o.CreatedAt), asTime(&o.ExpiresAt))
+	err = s.Scan(&o.TokenHash, &o.Name, asTime(&o.CreatedAt), asTime(&o.ExpiresAt), asTime(&o.LastSeenAt))
 	return o, err
 }
 
@@ -34,10 +35,12 @@ func (t *tx) Operator(name string) (platform.Operator, error) {
 
 // PutOperator inserts o or replaces the operator with its Name.
 func (t *tx) PutOperator(o platform.Operator) error {
-	_, err := t.exec(`INSERT INTO operators (`+operatorCols+`) VALUES ($1, $2, $3)
+	_, err := t.exec(`INSERT INTO operators (`+operatorCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7)
 		ON CONFLICT (name) DO UPDATE SET password_hash = excluded.password_hash,
-			created_at = excluded.created_at`,
-		o.Name, o.PasswordHash, ms(o.CreatedAt))
+			created_at = excluded.created_at, role = excluded.role,
+			password_changed_at = excluded.password_changed_at,
+			must_change_password = excluded.must_change_password, disabled = excluded.disabled`,
+		o.Name, o.PasswordHash, ms(o.CreatedAt), o.Role, ms(o.PasswordChangedAt), o.MustChangePassword, o.Disabled)
 	return wrap("put operator", err)
 }
 
@@ -54,10 +57,11 @@ func (t *tx) OperatorSession(tokenHash string) (platform.OperatorSession, error)
 
 // PutOperatorSession inserts s or replaces the session with its TokenHash.
 func (t *tx) PutOperatorSession(s platform.OperatorSession) error {
-	_, err := t.exec(`INSERT INTO operator_sessions (`+operatorSessionCols+`) VALUES ($1, $2, $3, $4)
+	_, err := t.exec(`INSERT INTO operator_sessions (`+operatorSessionCols+`) VALUES ($1, $2, $3, $4, $5)
 		ON CONFLICT (token_hash) DO UPDATE SET name = excluded.name,
-			created_at = excluded.created_at, expires_at = excluded.expires_at`,
-		s.TokenHash, s.Name, ms(s.CreatedAt), ms(s.ExpiresAt))
+			created_at = excluded.created_at, expires_at = excluded.expires_at,
+			last_seen_at = excluded.last_seen_at`,
+		s.TokenHash, s.Name, ms(s.CreatedAt), ms(s.ExpiresAt), ms(s.LastSeenAt))
 	return wrap("put operator session", err)
 }
 
