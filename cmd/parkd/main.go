@@ -12,8 +12,15 @@
 //	parkd apikey add      --data DIR --name NAME
 //	parkd apikey list     --data DIR
 //	parkd apikey disable  --data DIR --id ID
-//	parkd operator add    --data DIR --name NAME --password PW
+//	parkd operator add    --data DIR --name NAME --password PW [--role admin|operator|auditor]
 //	parkd operator list   --data DIR
+//	parkd operator set-role --data DIR --name NAME --role admin|operator|auditor
+//	parkd operator disable --data DIR --name NAME
+//	parkd operator enable --data DIR --name NAME
+//	parkd audit           --data DIR [--since T] [--until T] [--actor A] [--csv]
+//
+// Every command that changes something, and reading the audit log, writes
+// a row of the audit log (cmd/parkd/audit.go).
 //
 // Every flag of serve also has a PARKD_* environment variable (see
 // README.md); a flag wins over the variable.
@@ -51,11 +58,21 @@ const usage = `usage:
   parkd apikey add --data DIR --name NAME
   parkd apikey list --data DIR
   parkd apikey disable --data DIR --id ID
-  parkd operator add --data DIR --name NAME --password PW
+  parkd operator add --data DIR --name NAME --password PW [--role admin|operator|auditor]
   parkd operator list --data DIR
+  parkd operator set-role --data DIR --name NAME --role admin|operator|auditor
+  parkd operator disable --data DIR --name NAME
+  parkd operator enable --data DIR --name NAME
+  parkd audit --data DIR [--since T] [--until T] [--actor A] [--csv]
 Run "parkd serve -h" for the flags of serve.`
 
+// run runs the command of args; every change it makes is audited with
+// it (runAudited).
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	return runAudited(ctx, args, func(ctx context.Context) error { return dispatch(ctx, args, stdout, stderr) })
+}
+
+func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		return fmt.Errorf("no command\n%s", usage)
 	}
@@ -76,9 +93,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return apikey(ctx, args[1], args[2:], stdout)
 	case "operator":
 		if len(args) < 2 {
-			return fmt.Errorf("operator needs add or list\n%s", usage)
+			return fmt.Errorf("operator needs add, list, set-role, disable or enable\n%s", usage)
 		}
 		return operator(ctx, args[1], args[2:], stdout)
+	case "audit":
+		return auditLog(ctx, args[1:], stdout)
 	case "help", "-h", "--help":
 		fmt.Fprintln(stdout, usage)
 		return nil
