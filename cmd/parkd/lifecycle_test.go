@@ -164,12 +164,12 @@ func TestAPIKeyRotateRefusesTheOldSecret(t *testing.T) {
 func TestOperatorRemoveEndsItsSessions(t *testing.T) {
 	dir := t.TempDir()
 	srv := testserver.Start(t, testserver.Options{Config: server.Config{DataDir: dir}})
-	mustCLI(t, "correct horse\n", "operator", "add", "--data", dir, "--name", "alice", "--password-file", "-")
-	status, _ := srv.Do(t, http.MethodPost, "/console/api/login", "", "application/json", []byte(`{"name":"alice","password":"correct horse"}`), nil)
+	mustCLI(t, "Correct horse 7\n", "operator", "add", "--data", dir, "--name", "alice", "--password-file", "-")
+	status, _ := srv.Do(t, http.MethodPost, "/console/api/login", "", "application/json", []byte(`{"name":"alice","password":"Correct horse 7"}`), nil)
 	if status != http.StatusOK {
 		t.Fatalf("console login with the password from stdin: HTTP %d", status)
 	}
-	cookie := consoleCookie(t, srv, "alice", "correct horse")
+	cookie := consoleCookie(t, srv, "alice", "Correct horse 7")
 	me := func() int {
 		s, _ := srv.Do(t, http.MethodGet, "/console/api/me", "", "", nil, http.Header{"Cookie": {console.CookieName + "=" + cookie}})
 		return s
@@ -183,7 +183,7 @@ func TestOperatorRemoveEndsItsSessions(t *testing.T) {
 	if s := me(); s != http.StatusUnauthorized {
 		t.Errorf("session after remove: HTTP %d, want 401", s)
 	}
-	status, _ = srv.Do(t, http.MethodPost, "/console/api/login", "", "application/json", []byte(`{"name":"alice","password":"correct horse"}`), nil)
+	status, _ = srv.Do(t, http.MethodPost, "/console/api/login", "", "application/json", []byte(`{"name":"alice","password":"Correct horse 7"}`), nil)
 	if status == http.StatusOK {
 		t.Error("a removed operator signs in")
 	}

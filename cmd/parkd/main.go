@@ -18,9 +18,13 @@
 //	parkd apikey list     --data DIR
 //	parkd apikey disable  --data DIR --id ID
 //	parkd apikey rotate   --data DIR --id ID
-//	parkd operator add    --data DIR --name NAME --password-file F
+//	parkd operator add    --data DIR --name NAME --password-file F [--role admin|operator|auditor]
 //	parkd operator list   --data DIR
+//	parkd operator set-role --data DIR --name NAME --role admin|operator|auditor
+//	parkd operator disable --data DIR --name NAME
+//	parkd operator enable --data DIR --name NAME
 //	parkd operator remove --data DIR --name NAME
+//	parkd audit           --data DIR [--since T] [--until T] [--actor A] [--csv]
 //	parkd --version
 //
 // A secret (password, key, token) is read from a file, or from standard
@@ -28,6 +32,9 @@
 // --key and --callback-token flags still work but put the secret in the
 // process list. Every command that opens the store takes --data DIR or
 // --db postgres://...
+//
+// Every command that changes something, and reading the audit log, writes
+// a row of the audit log (cmd/parkd/audit.go).
 //
 // Every flag of serve also has a PARKD_* environment variable (see
 // README.md); a flag wins over the variable.
@@ -73,18 +80,28 @@ const usage = `usage:
   parkd apikey list --data DIR
   parkd apikey disable --data DIR --id ID
   parkd apikey rotate --data DIR --id ID
-  parkd operator add --data DIR --name NAME --password-file F
+  parkd operator add --data DIR --name NAME --password-file F [--role admin|operator|auditor]
   parkd operator list --data DIR
+  parkd operator set-role --data DIR --name NAME --role admin|operator|auditor
+  parkd operator disable --data DIR --name NAME
+  parkd operator enable --data DIR --name NAME
   parkd operator remove --data DIR --name NAME
+  parkd audit --data DIR [--since T] [--until T] [--actor A] [--csv]
   parkd --version
 A secret file "-" is standard input. Every command takes --db postgres://... instead of --data.
 Run "parkd serve -h" for the flags of serve.`
 
+// run runs the command of args; every change it makes is audited with
+// it (runAudited).
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if buildinfo.WantsVersion(args) {
 		fmt.Fprintln(stdout, "parkd", buildinfo.Read())
 		return nil
 	}
+	return runAudited(ctx, args, func(ctx context.Context) error { return dispatch(ctx, args, stdout, stderr) })
+}
+
+func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		return fmt.Errorf("no command\n%s", usage)
 	}
@@ -109,9 +126,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return apikey(ctx, args[1], args[2:], stdout)
 	case "operator":
 		if len(args) < 2 {
-			return fmt.Errorf("operator needs add, list or remove\n%s", usage)
+			return fmt.Errorf("operator needs add, list, set-role, disable, enable or remove\n%s", usage)
 		}
 		return operator(ctx, args[1], args[2:], stdout)
+	case "audit":
+		return auditLog(ctx, args[1:], stdout)
 	case "help", "-h", "--help":
 		fmt.Fprintln(stdout, usage)
 		return nil

@@ -35,7 +35,14 @@ func (c *storeCmd) Parse(args []string) error {
 }
 
 // open opens the store the flags name; the caller closes it.
-func (c *storeCmd) open() (server.Store, error) { return server.OpenStore(c.cfg) }
+// Its Update commits an audited run's row with the change (auditingStore).
+func (c *storeCmd) open() (server.Store, error) {
+	s, err := server.OpenStore(c.cfg)
+	if err != nil {
+		return nil, err
+	}
+	return auditingStore{s}, nil
+}
 
 // parseOpen parses args and opens the store they name; the caller closes
 // it.

@@ -59,7 +59,7 @@ func TestBuiltBinaryReportsItsRevision(t *testing.T) {
 	version := strings.Fields(string(out))[1]
 
 	stderr := &lockedbuf.Buffer{}
-	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data", t.TempDir(), "--plain-http")
+	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data", t.TempDir(), "--plain-http", "--metrics-open")
 	cmd.Stderr = stderr
 	cmd.Env = append(os.Environ(), "PARKD_METRICS_TOKEN=")
 	if err := cmd.Start(); err != nil {

@@ -100,22 +100,31 @@ func TestAddAccountRules(t *testing.T) {
 }
 
 func TestOperatorNamesAndPasswords(t *testing.T) {
+	const good = "Correct horse 7"
 	for _, name := range []string{"", " alice", "alice ", "a\tb", strings.Repeat("名", 65), "\xff"} {
-		if _, err := accounts.NewOperatorCost(name, "correct horse", bcrypt.MinCost, time.Now()); err == nil || !strings.HasPrefix(err.Error(), "name ") {
+		if _, err := accounts.NewOperatorCost(name, good, platform.OperatorWatch, bcrypt.MinCost, time.Now()); err == nil || !strings.HasPrefix(err.Error(), "name ") {
 			t.Errorf("name %q: %v, want an error naming name", name, err)
 		}
 	}
-	for _, pw := range []string{"", "short", "七个字的密码啊", strings.Repeat("x", 73)} {
-		if _, err := accounts.NewOperatorCost("alice", pw, bcrypt.MinCost, time.Now()); err == nil || !strings.HasPrefix(err.Error(), "password ") {
+	for _, pw := range []string{"", "Short 1", "Eleven ch 1", "all lower case words", "ALLUPPER12345", "1234567890ab",
+		"十二个字的密码啊啊啊啊啊", strings.Repeat("Xx1", 25), "My alice pw 1", "\xffxx Abc 12345"} {
+		if _, err := accounts.NewOperatorCost("alice", pw, platform.OperatorWatch, bcrypt.MinCost, time.Now()); err == nil || !strings.HasPrefix(err.Error(), "password ") {
 			t.Errorf("password %q: %v, want an error naming password", pw, err)
 		}
 	}
-	op, err := accounts.NewOperatorCost("张三", "八个字的密码啊啊", bcrypt.MinCost, time.Now())
-	if err != nil || op.Name != "张三" || len(op.PasswordHash) == 0 || bytes.Contains(op.PasswordHash, []byte("密码")) {
-		t.Errorf("a good operator: %+v, %v", op, err)
+	if _, err := accounts.NewOperatorCost("alice", good, "root", bcrypt.MinCost, time.Now()); err == nil || !strings.HasPrefix(err.Error(), "role ") {
+		t.Errorf("role root: %v", err)
 	}
-	if !accounts.OperatorPasswordMatches(op.PasswordHash, "八个字的密码啊啊") || accounts.OperatorPasswordMatches(op.PasswordHash, "八个字的密码啊") {
-		t.Error("the operator's password check")
+	now := time.Now()
+	for _, pw := range []string{"Twelve chars", "twelve chars 1", "十二个字的密码啊啊啊Ab", "TWELVE-CHARS1"} {
+		op, err := accounts.NewOperatorCost("张三", pw, platform.OperatorAuditor, bcrypt.MinCost, now)
+		if err != nil || op.Name != "张三" || len(op.PasswordHash) == 0 || bytes.Contains(op.PasswordHash, []byte(pw)) ||
+			op.Role != platform.OperatorAuditor || !op.MustChangePassword || !op.PasswordChangedAt.Equal(now) {
+			t.Errorf("a good operator with %q: %+v, %v", pw, op, err)
+		}
+		if !accounts.OperatorPasswordMatches(op.PasswordHash, pw) || accounts.OperatorPasswordMatches(op.PasswordHash, pw+"x") {
+			t.Error("the operator's password check")
+		}
 	}
 }
 

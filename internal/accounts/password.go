@@ -3,7 +3,10 @@ package accounts
 import (
 	"crypto/sha256"
 	"crypto/subtle"
+	"errors"
 	"fmt"
+	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/bcrypt"
@@ -34,27 +37,67 @@ func VendorPasswordMatches(hash []byte, wire string) bool {
 	return bcrypt.CompareHashAndPassword(hash, []byte(wire)) == nil
 }
 
-// Limits of an operator's password.
+// The password rule of console operators (docs/console-api.md
+// "Passwords"), applied to every new password: at least
+// MinOperatorPasswordRunes characters, at most MaxOperatorPasswordBytes
+// bytes (bcrypt's limit), characters of at least MinOperatorPasswordClasses
+// of the four classes (lower-case letters, upper-case letters, digits,
+// anything else: symbols, spaces, Chinese characters), and not holding the
+// operator's name.
 const (
-	MinOperatorPasswordRunes = 8
-	MaxOperatorPasswordBytes = 72 // bcrypt's limit
+	MinOperatorPasswordRunes   = 12
+	MaxOperatorPasswordBytes   = 72
+	MinOperatorPasswordClasses = 3
 )
 
-// HashOperatorPassword checks a console operator's new password (at
-// least 8 characters, at most 72 bytes) and returns its bcrypt hash.
-func HashOperatorPassword(password string) ([]byte, error) {
-	return HashOperatorPasswordCost(password, bcrypt.DefaultCost)
+// CheckOperatorPassword returns an error naming the rule password breaks
+// as a new password of the operator name, or nil.
+func CheckOperatorPassword(name, password string) error {
+	switch {
+	case !utf8.ValidString(password):
+		return errors.New("password must be UTF-8")
+	case utf8.RuneCountInString(password) < MinOperatorPasswordRunes:
+		return fmt.Errorf("password is shorter than %d characters", MinOperatorPasswordRunes)
+	case len(password) > MaxOperatorPasswordBytes:
+		return fmt.Errorf("password is longer than %d bytes", MaxOperatorPasswordBytes)
+	case passwordClasses(password) < MinOperatorPasswordClasses:
+		return fmt.Errorf("password must mix at least %d of: lower-case letters, upper-case letters, digits, other characters", MinOperatorPasswordClasses)
+	case name != "" && strings.Contains(strings.ToLower(password), strings.ToLower(name)):
+		return errors.New("password must not hold the operator's name")
+	}
+	return nil
+}
+
+// passwordClasses counts the classes of characters in p.
+func passwordClasses(p string) int {
+	var lower, upper, digit, other int
+	for _, r := range p {
+		switch {
+		case unicode.IsLower(r):
+			lower = 1
+		case unicode.IsUpper(r):
+			upper = 1
+		case unicode.IsDigit(r):
+			digit = 1
+		default:
+			other = 1
+		}
+	}
+	return lower + upper + digit + other
+}
+
+// HashOperatorPassword checks a new password of the operator name
+// (CheckOperatorPassword) and returns its bcrypt hash.
+func HashOperatorPassword(name, password string) ([]byte, error) {
+	return HashOperatorPasswordCost(name, password, bcrypt.DefaultCost)
 }
 
 // HashOperatorPasswordCost is HashOperatorPassword at a bcrypt cost of
 // its own: tests take bcrypt.MinCost, which checks the same way in a
 // fraction of the time.
-func HashOperatorPasswordCost(password string, cost int) ([]byte, error) {
-	switch {
-	case utf8.RuneCountInString(password) < MinOperatorPasswordRunes:
-		return nil, fmt.Errorf("password is shorter than %d characters", MinOperatorPasswordRunes)
-	case len(password) > MaxOperatorPasswordBytes:
-		return nil, fmt.Errorf("password is longer than %d bytes", MaxOperatorPasswordBytes)
+func HashOperatorPasswordCost(name, password string, cost int) ([]byte, error) {
+	if err := CheckOperatorPassword(name, password); err != nil {
+		return nil, err
 	}
 	return bcrypt.GenerateFromPassword([]byte(password), cost)
 }

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/parkd/parkd/internal/accounts"
 	"github.com/parkd/parkd/internal/platform"
@@ -25,9 +26,9 @@ const CookieName = "parkd_console"
 const (
 	loginBodyMax      = 4 << 10
 	expiredPurgeLimit = 100
-	// extendEvery is how stale a session's expiry may grow before a use
-	// writes the new one: sliding expiry without a write per request.
-	extendEvery = time.Minute
+	// touchEvery is how stale a session's last use may grow before a use
+	// writes the new one: the idle timeout without a write per request.
+	touchEvery = time.Minute
 )
 
 // lockoutUser is the LoginFailure key under which failed console logins
@@ -38,7 +39,7 @@ const lockoutUser = "console operator"
 // dummyHash is compared against when the name is unknown, so that a wrong
 // name takes as long as a wrong password.
 var dummyHash = sync.OnceValue(func() []byte {
-	h, _ := accounts.HashOperatorPassword("not a password of anyone")
+	h, _ := accounts.HashOperatorPassword("", "Not a password of anyone 0")
 	return h
 })
 
@@ -73,11 +74,17 @@ type loginRequest struct {
 	Password string `json:"password"`
 }
 
-type nameBody struct {
-	Name string `json:"name"`
+// meBody answers login and me: the operator, the role, and whether a
+// password change must come first (why: "new" or "expired").
+type meBody struct {
+	Name                   string `json:"name"`
+	Role                   string `json:"role"`
+	PasswordChangeRequired bool   `json:"passwordChangeRequired"`
+	Reason                 string `json:"reason,omitempty"`
 }
 
-// ServeLogin checks a name and password and opens a session.
+// ServeLogin checks a name and password and opens a session. Every
+// attempt is audited.
 func (s *Server) ServeLogin(w http.ResponseWriter, r *http.Request) {
 	if !jsonBody(w, r) {
 		return
@@ -102,6 +109,15 @@ func (s *Server) ServeLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx, addr, now := r.Context(), request.ClientAddr(r), s.cfg.Now()
+	fail := func(status int, msg, detail, role string) {
+		e := platform.AuditEntry{At: now, Actor: clip(req.Name, accounts.MaxOperatorNameRunes), Role: role, Addr: addr, Action: "console.login",
+			Result: platform.AuditDenied, Detail: detail}
+		if err := s.addAudit(ctx, e); err != nil {
+			s.internalError(w, r, err)
+			return
+		}
+		writeError(w, status, msg)
+	}
 	locked, err := s.lockedOut(ctx, addr, now)
 	if err != nil {
 		s.internalError(w, r, err)
@@ -109,10 +125,10 @@ func (s *Server) ServeLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	if locked {
 		s.cfg.Log.Warn("console login failed", "operator", req.Name, "remote", addr, "reason", "locked out")
-		writeError(w, http.StatusUnauthorized, "too many failed logins from this address; try again later")
+		fail(http.StatusUnauthorized, "too many failed logins from this address; try again later", "address locked out", "")
 		return
 	}
-	ok, err := s.checkPassword(ctx, req.Name, req.Password)
+	op, ok, err := s.checkPassword(ctx, req.Name, req.Password)
 	if err != nil {
 		s.internalError(w, r, err)
 		return
@@ -123,23 +139,43 @@ func (s *Server) ServeLogin(w http.ResponseWriter, r *http.Request) {
 			s.internalError(w, r, err)
 			return
 		}
-		writeError(w, http.StatusUnauthorized, "wrong name or password")
+		fail(http.StatusUnauthorized, "wrong name or password", "wrong name or password", "")
 		return
 	}
-	token, err := s.openSession(ctx, req.Name, addr, now)
+	if op.Disabled {
+		fail(http.StatusForbidden, "this operator is disabled", "operator disabled", op.Role)
+		return
+	}
+	token, err := s.openSession(ctx, op, addr, now)
 	if err != nil {
 		s.internalError(w, r, err)
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: token, Path: "/console/", HttpOnly: true,
 		Secure: request.Secure(r), SameSite: http.SameSiteStrictMode})
-	s.cfg.Log.Info("console login", "operator", req.Name, "remote", addr)
-	writeJSON(w, http.StatusOK, nameBody{Name: req.Name})
+	s.cfg.Log.Info("console login", "operator", req.Name, "role", op.Role, "remote", addr)
+	writeJSON(w, http.StatusOK, s.me(op, now))
 }
 
-// checkPassword reports whether password is the operator's. An unknown
-// name costs the same bcrypt comparison as a known one.
-func (s *Server) checkPassword(ctx context.Context, name, password string) (bool, error) {
+// clip returns s cut to n characters: a name typed at sign-in is
+// audited as typed, but no longer than a name can be.
+func clip(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n])
+}
+
+// me is what login and me answer of op at now.
+func (s *Server) me(op platform.Operator, now time.Time) meBody {
+	reason := s.changeReason(op, now)
+	return meBody{Name: op.Name, Role: op.Role, PasswordChangeRequired: reason != changeNone, Reason: reason}
+}
+
+// checkPassword returns the operator name and whether password is the
+// operator's. An unknown name costs the same bcrypt comparison as a known
+// one.
+func (s *Server) checkPassword(ctx context.Context, name, password string) (platform.Operator, bool, error) {
 	var op platform.Operator
 	err := s.cfg.Store.View(ctx, func(tx platform.Tx) (err error) {
 		op, err = tx.Operator(name)
@@ -147,20 +183,21 @@ func (s *Server) checkPassword(ctx context.Context, name, password string) (bool
 	})
 	if platform.IsNotFound(err) {
 		_ = accounts.OperatorPasswordMatches(dummyHash(), password)
-		return false, nil
+		return op, false, nil
 	}
 	if err != nil {
-		return false, err
+		return op, false, err
 	}
-	return accounts.OperatorPasswordMatches(op.PasswordHash, password), nil
+	return op, accounts.OperatorPasswordMatches(op.PasswordHash, password), nil
 }
 
-// openSession stores a new session of name and forgets the address's
-// failures; it also deletes some expired sessions. It returns the token.
-func (s *Server) openSession(ctx context.Context, name, addr string, now time.Time) (string, error) {
+// openSession stores a new session of op, forgets the address's failures
+// and audits the sign-in; it also deletes some expired sessions. It
+// returns the token.
+func (s *Server) openSession(ctx context.Context, op platform.Operator, addr string, now time.Time) (string, error) {
 	token := newToken()
-	sess := platform.OperatorSession{TokenHash: tokenHash(token), Name: name, CreatedAt: now,
-		ExpiresAt: now.Add(s.cfg.SessionTTL)}
+	sess := platform.OperatorSession{TokenHash: tokenHash(token), Name: op.Name, CreatedAt: now,
+		ExpiresAt: now.Add(s.cfg.SessionTTL), LastSeenAt: now}
 	err := s.cfg.Store.Update(ctx, func(tx platform.Tx) error {
 		if err := tx.Lock(lockKey(addr)); err != nil {
 			return err
@@ -171,7 +208,11 @@ func (s *Server) openSession(ctx context.Context, name, addr string, now time.Ti
 		if _, err := tx.DeleteExpiredOperatorSessions(now, expiredPurgeLimit); err != nil {
 			return err
 		}
-		return tx.PutOperatorSession(sess)
+		if err := tx.PutOperatorSession(sess); err != nil {
+			return err
+		}
+		return tx.AddAudit(platform.AuditEntry{At: now, Actor: op.Name, Role: op.Role, Addr: addr,
+			Action: "console.login", Result: platform.AuditOK, Detail: s.changeReason(op, now)})
 	})
 	return token, err
 }
@@ -195,77 +236,67 @@ func (s *Server) ServeLogout(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// ServeMe answers the signed-in operator's name.
+// ServeMe answers the signed-in operator's name, role and whether a
+// password change is pending.
 func (s *Server) ServeMe(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, nameBody{Name: sessionOf(r.Context()).Name})
+	writeJSON(w, http.StatusOK, s.me(accessOf(r.Context()).op, s.cfg.Now()))
 }
 
-type sessionKey struct{}
-
-// sessionOf returns the session authed put in ctx.
-func sessionOf(ctx context.Context) platform.OperatorSession {
-	sess, _ := ctx.Value(sessionKey{}).(platform.OperatorSession)
-	return sess
-}
-
-// Authed lets a request through to h only with a live session: 401
-// otherwise. Each use moves the session's expiry forward.
-func (s *Server) Authed(h http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		sess, ok, err := s.session(r)
-		if err != nil {
-			s.internalError(w, r, err)
-			return
-		}
-		if !ok {
-			writeError(w, http.StatusUnauthorized, "login required")
-			return
-		}
-		h(w, r.WithContext(context.WithValue(r.Context(), sessionKey{}, sess)))
-	}
-}
-
-// session returns the live session of the request's cookie, extending it.
-func (s *Server) session(r *http.Request) (platform.OperatorSession, bool, error) {
+// session returns the access of the request's cookie: a session that has
+// neither reached its absolute end (SessionTTL after sign-in) nor been
+// idle for IdleTimeout, of an operator who is still enabled. A use moves
+// the session's last use forward, unless it carries RefreshHeader.
+func (s *Server) session(r *http.Request) (*access, bool, error) {
 	c, err := r.Cookie(CookieName)
 	if err != nil || c.Value == "" {
-		return platform.OperatorSession{}, false, nil
+		return nil, false, nil
 	}
-	return s.sessionOfToken(r.Context(), c.Value)
+	return s.sessionOfToken(r.Context(), c.Value, r.Header.Get(RefreshHeader) == "")
 }
 
-// sessionOfToken returns the live session of token, extending it.
-func (s *Server) sessionOfToken(ctx context.Context, token string) (platform.OperatorSession, bool, error) {
+// RefreshHeader marks a request the page makes on its own timer, not at
+// the operator's hand: it does not count as a use of the session, so an
+// unattended console still ends after the idle timeout.
+const RefreshHeader = "X-Console-Refresh"
+
+// sessionOfToken returns the access of token's live session, its last use
+// moved forward when touch.
+func (s *Server) sessionOfToken(ctx context.Context, token string, touch bool) (*access, bool, error) {
 	hash, now := tokenHash(token), s.cfg.Now()
-	var sess platform.OperatorSession
+	a := &access{}
 	err := s.cfg.Store.View(ctx, func(tx platform.Tx) (err error) {
-		sess, err = tx.OperatorSession(hash)
+		if a.sess, err = tx.OperatorSession(hash); err != nil {
+			return err
+		}
+		a.op, err = tx.Operator(a.sess.Name)
 		return err
 	})
 	if platform.IsNotFound(err) {
-		return sess, false, nil
+		return nil, false, nil
 	}
 	if err != nil {
-		return sess, false, err
+		return nil, false, err
 	}
-	if !now.Before(sess.ExpiresAt) {
-		return sess, false, nil
+	if !now.Before(a.sess.ExpiresAt) || !now.Before(a.sess.LastSeenAt.Add(s.cfg.IdleTimeout)) || a.op.Disabled {
+		return nil, false, nil
 	}
-	if sess.ExpiresAt.Before(now.Add(s.cfg.SessionTTL - extendEvery)) {
-		sess.ExpiresAt = now.Add(s.cfg.SessionTTL)
-		err = s.cfg.Store.Update(ctx, func(tx platform.Tx) error {
-			// Logged out meanwhile: do not bring the session back.
-			if _, err := tx.OperatorSession(hash); err != nil {
-				return err
-			}
-			return tx.PutOperatorSession(sess)
-		})
-		if platform.IsNotFound(err) {
-			return sess, false, nil
+	a.change = s.changeReason(a.op, now)
+	if !touch || a.sess.LastSeenAt.After(now.Add(-touchEvery)) {
+		return a, true, nil
+	}
+	a.sess.LastSeenAt = now
+	err = s.cfg.Store.Update(ctx, func(tx platform.Tx) error {
+		// Logged out meanwhile: do not bring the session back.
+		if _, err := tx.OperatorSession(hash); err != nil {
+			return err
 		}
-		if err != nil {
-			return sess, false, err
-		}
+		return tx.PutOperatorSession(a.sess)
+	})
+	if platform.IsNotFound(err) {
+		return nil, false, nil
 	}
-	return sess, true, nil
+	if err != nil {
+		return nil, false, err
+	}
+	return a, true, nil
 }

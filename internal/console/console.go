@@ -14,6 +14,7 @@ import (
 	"github.com/parkd/parkd/internal/blob"
 	"github.com/parkd/parkd/internal/city"
 	"github.com/parkd/parkd/internal/platform"
+	"golang.org/x/crypto/bcrypt"
 )
 
 // Config wires the console. Zero durations take the defaults.
@@ -28,9 +29,18 @@ type Config struct {
 	// since this instance started; nil shows zeros.
 	Codes func() map[string]map[string]int64
 
-	// SessionTTL is how long a session lives unused (default 12 h); each
-	// use moves its expiry forward.
-	SessionTTL time.Duration
+	// SessionTTL is how long a session lives at most, used or not
+	// (default 12 h); IdleTimeout ends it sooner when it goes unused that
+	// long (default 30 min, kept to the minute).
+	SessionTTL  time.Duration
+	IdleTimeout time.Duration
+	// PasswordMaxAge is how long an operator's password lasts before the
+	// console asks for a new one; zero or negative never (parkd serve
+	// defaults to 90 days).
+	PasswordMaxAge time.Duration
+	// BcryptCost hashes the passwords operators choose (default
+	// bcrypt.DefaultCost; tests take bcrypt.MinCost).
+	BcryptCost int
 	// LockoutFailures wrong passwords from one address within
 	// LockoutWindow lock that address out for LockoutDuration (default 5
 	// in 15 min lock for 15 min).
@@ -62,6 +72,7 @@ func (c Config) withDefaults() Config {
 		}
 	}
 	def(&c.SessionTTL, 12*time.Hour)
+	def(&c.IdleTimeout, 30*time.Minute)
 	def(&c.LockoutWindow, 15*time.Minute)
 	def(&c.LockoutDuration, 15*time.Minute)
 	def(&c.Refresh, 2*time.Second)
@@ -69,6 +80,9 @@ func (c Config) withDefaults() Config {
 	def(&c.KeepAlive, 15*time.Second)
 	if c.LockoutFailures <= 0 {
 		c.LockoutFailures = 5
+	}
+	if c.BcryptCost == 0 {
+		c.BcryptCost = bcrypt.DefaultCost
 	}
 	return c
 }

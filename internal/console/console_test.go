@@ -42,6 +42,9 @@ func (c *clock) advance(d time.Duration) {
 	c.mu.Unlock()
 }
 
+// alicePW is the password of the harness's admin, alice.
+const alicePW = "Correct horse 7"
+
 // harness is a console over a real SQLite store, served by httptest.
 type harness struct {
 	store platform.Store
@@ -59,6 +62,7 @@ func routes(s *Server) *http.ServeMux {
 	mux.HandleFunc("POST /console/api/login", s.ServeLogin)
 	mux.HandleFunc("POST /console/api/logout", s.Authed(s.ServeLogout))
 	mux.HandleFunc("GET /console/api/me", s.Authed(s.ServeMe))
+	mux.HandleFunc("POST /console/api/password", s.Authed(s.ServePassword))
 	mux.HandleFunc("GET /console/api/overview", s.Authed(s.ServeOverview))
 	mux.HandleFunc("GET /console/api/parks", s.Authed(s.ServeParks))
 	mux.HandleFunc("GET /console/api/parks/{isvParkId}", s.Authed(s.ServePark))
@@ -73,6 +77,8 @@ func routes(s *Server) *http.ServeMux {
 	mux.HandleFunc("GET /console/api/offpeak/packages", s.Authed(s.ServeOffPeakPackages))
 	mux.HandleFunc("GET /console/api/offpeak/orders", s.Authed(s.ServeOffPeakOrders))
 	mux.HandleFunc("GET /console/api/offpeak/daily", s.Authed(s.ServeOffPeakDaily))
+	mux.HandleFunc("GET /console/api/audit", s.Authed(s.ServeAudit))
+	mux.HandleFunc("GET /console/api/audit.csv", s.Authed(s.ServeAuditCSV))
 	mux.HandleFunc("/console/api/", s.Authed(s.ServeNoRoute))
 	return mux
 }
@@ -88,10 +94,11 @@ func newHarness(t *testing.T) *harness {
 	con := New(Config{Store: store, Now: c.now})
 	srv := httptest.NewServer(routes(con))
 	t.Cleanup(srv.Close)
-	op, err := accounts.NewOperatorCost("alice", "correct horse", bcrypt.MinCost, c.now())
+	op, err := accounts.NewOperatorCost("alice", alicePW, platform.OperatorAdmin, bcrypt.MinCost, c.now())
 	if err != nil {
 		t.Fatal(err)
 	}
+	op.MustChangePassword = false
 	if err := store.Update(context.Background(), func(tx platform.Tx) error { return tx.PutOperator(op) }); err != nil {
 		t.Fatal(err)
 	}
@@ -136,11 +143,13 @@ func (h *harness) login(t *testing.T, name, password string) (int, string, []byt
 	return resp.StatusCode, "", b
 }
 
+const aliceMe = `{"name":"alice","role":"admin","passwordChangeRequired":false}`
+
 func TestLoginSetsAStrictHttpOnlyCookieAndStoresOnlyTheTokenHash(t *testing.T) {
 	h := newHarness(t)
-	body, _ := json.Marshal(loginRequest{Name: "alice", Password: "correct horse"})
+	body, _ := json.Marshal(loginRequest{Name: "alice", Password: alicePW})
 	resp, b := h.do(t, "POST", "/console/api/login", "application/json; charset=utf-8", string(body), "")
-	if resp.StatusCode != 200 || string(b) != `{"name":"alice"}` {
+	if resp.StatusCode != 200 || string(b) != aliceMe {
 		t.Fatalf("login: %d %s", resp.StatusCode, b)
 	}
 	var c *http.Cookie
@@ -173,7 +182,7 @@ func TestLoginSetsAStrictHttpOnlyCookieAndStoresOnlyTheTokenHash(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp, b = h.do(t, "GET", "/console/api/me", "", "", c.Value)
-	if resp.StatusCode != 200 || string(b) != `{"name":"alice"}` {
+	if resp.StatusCode != 200 || string(b) != aliceMe {
 		t.Errorf("me: %d %s", resp.StatusCode, b)
 	}
 }
@@ -185,14 +194,14 @@ func TestLoginRefusals(t *testing.T) {
 		status                  int
 		errPart                 string
 	}{
-		{"no content type", "", `{"name":"alice","password":"correct horse"}`, 415, "Content-Type"},
+		{"no content type", "", `{"name":"alice","password":"` + alicePW + `"}`, 415, "Content-Type"},
 		{"form post", "application/x-www-form-urlencoded", `name=alice`, 415, "Content-Type"},
 		{"not JSON", "application/json", `name=alice`, 400, "body"},
 		{"no name", "application/json", `{"password":"x"}`, 400, "name"},
 		{"no password", "application/json", `{"name":"alice"}`, 400, "password"},
 		{"too large", "application/json", `{"name":"` + strings.Repeat("a", 5000) + `"}`, 400, "body"},
 		{"wrong password", "application/json", `{"name":"alice","password":"wrong horse"}`, 401, "wrong name or password"},
-		{"unknown name", "application/json", `{"name":"bob","password":"correct horse"}`, 401, "wrong name or password"},
+		{"unknown name", "application/json", `{"name":"bob","password":"` + alicePW + `"}`, 401, "wrong name or password"},
 	}
 	for _, tc := range cases {
 		resp, b := h.do(t, "POST", "/console/api/login", tc.contentType, tc.body, "")
@@ -214,7 +223,7 @@ func TestLockOutAfterRepeatedFailuresFromOneAddress(t *testing.T) {
 		}
 	}
 	// Four failures: the right password still works, and resets the count.
-	if st, c, _ := h.login(t, "alice", "correct horse"); st != 200 || c == "" {
+	if st, c, _ := h.login(t, "alice", alicePW); st != 200 || c == "" {
 		t.Fatalf("login after 4 failures: %d", st)
 	}
 	// Failures count per address, whatever the name.
@@ -222,44 +231,55 @@ func TestLockOutAfterRepeatedFailuresFromOneAddress(t *testing.T) {
 	for i := range 4 {
 		h.login(t, "alice", "guess"+string(rune('a'+i)))
 	}
-	st, c, b := h.login(t, "alice", "correct horse")
+	st, c, b := h.login(t, "alice", alicePW)
 	if st != 401 || c != "" || !strings.Contains(string(b), "too many failed logins") {
 		t.Fatalf("login while locked out: %d %s", st, b)
 	}
 	h.clock.advance(15*time.Minute - time.Second)
-	if st, _, _ := h.login(t, "alice", "correct horse"); st != 401 {
+	if st, _, _ := h.login(t, "alice", alicePW); st != 401 {
 		t.Fatalf("login 1 s before the lock ends: %d", st)
 	}
 	h.clock.advance(time.Second)
-	if st, c, _ := h.login(t, "alice", "correct horse"); st != 200 || c == "" {
+	if st, c, _ := h.login(t, "alice", alicePW); st != 200 || c == "" {
 		t.Fatalf("login when the lock is over: %d", st)
 	}
 }
 
-func TestSessionsSlideAndExpire(t *testing.T) {
+func TestSessionsEndWhenIdleAndAfter12Hours(t *testing.T) {
 	h := newHarness(t)
-	_, c, _ := h.login(t, "alice", "correct horse")
+	_, c, _ := h.login(t, "alice", alicePW)
 	me := func() int {
 		resp, _ := h.do(t, "GET", "/console/api/me", "", "", c)
 		return resp.StatusCode
 	}
-	// Used every 11 hours, the session outlives its first 12.
-	for range 3 {
-		h.clock.advance(11 * time.Hour)
+	// Used every 29 minutes, the session lives on until 12 h after
+	// sign-in, whatever its use.
+	for i := 1; i*29 < 12*60; i++ {
+		h.clock.advance(29 * time.Minute)
 		if st := me(); st != 200 {
-			t.Fatalf("me after 11 h idle: %d", st)
+			t.Fatalf("me after %d min: %d", i*29, st)
 		}
 	}
-	h.clock.advance(12 * time.Hour)
+	h.clock.advance(12*time.Hour - 24*29*time.Minute)
 	if st := me(); st != 401 {
-		t.Fatalf("me after 12 h idle: %d, want 401", st)
+		t.Fatalf("me 12 h after sign-in: %d, want 401", st)
+	}
+	// Unused for 30 minutes, a session ends.
+	_, c, _ = h.login(t, "alice", alicePW)
+	h.clock.advance(29*time.Minute + 59*time.Second)
+	if st := me(); st != 200 {
+		t.Fatalf("me after 29:59 unused: %d", st)
+	}
+	h.clock.advance(30 * time.Minute)
+	if st := me(); st != 401 {
+		t.Fatalf("me after 30 min unused: %d, want 401", st)
 	}
 }
 
 func TestLogoutEndsTheSession(t *testing.T) {
 	h := newHarness(t)
-	_, c, _ := h.login(t, "alice", "correct horse")
-	_, other, _ := h.login(t, "alice", "correct horse")
+	_, c, _ := h.login(t, "alice", alicePW)
+	_, other, _ := h.login(t, "alice", alicePW)
 	if resp, b := h.do(t, "POST", "/console/api/logout", "text/plain", "", c); resp.StatusCode != 415 {
 		t.Fatalf("logout without JSON: %d %s", resp.StatusCode, b)
 	}
@@ -298,7 +318,7 @@ func TestEveryAPIRouteButLoginNeedsASession(t *testing.T) {
 
 func TestUnknownAPIPathIs404ForASignedInOperator(t *testing.T) {
 	h := newHarness(t)
-	_, c, _ := h.login(t, "alice", "correct horse")
+	_, c, _ := h.login(t, "alice", alicePW)
 	resp, b := h.do(t, "GET", "/console/api/nothing", "", "", c)
 	if resp.StatusCode != 404 || !strings.Contains(string(b), "/console/api/nothing") {
 		t.Errorf("unknown route: %d %s", resp.StatusCode, b)
@@ -374,6 +394,28 @@ func TestTheEmbeddedPageIsServed(t *testing.T) {
 	p := newPage(Assets())
 	if !bytes.Contains(p.index, []byte("<html")) {
 		t.Fatalf("embedded index.html: %.80s", p.index)
+	}
+}
+
+func TestMaskPlate(t *testing.T) {
+	for plate, want := range map[string]string{
+		"粤B12380": "粤B·***80", "粤BD12345": "粤B·****45", "粤B1234学": "粤B·***4学", "ABC123": "AB·**23",
+		"粤B123": "粤B·*23", "粤B12": "****", "": "",
+	} {
+		if got := MaskPlate(plate); got != want {
+			t.Errorf("MaskPlate(%q) = %q, want %q", plate, got, want)
+		}
+	}
+	for text, want := range map[string]string{
+		"exit r1 (XYZ-1) has no entry":                                     "exit r1 (XY·*-1) has no entry",
+		"plate 12AB fits no known format":                                  "plate **** fits no known format",
+		"record r1 plate 粤B10001 differs from reservation b plate 粤B10002": "record r1 plate 粤B·***01 differs from reservation b plate 粤B·***02",
+		"entered with 粤B10001 at gate 1":                                   "entered with 粤B·***01 at gate 1",
+		"plate list has 3 vehicles, usedStalls is 4":                       "plate list has 3 vehicles, usedStalls is 4",
+	} {
+		if got := maskText(text); got != want {
+			t.Errorf("maskText(%q) = %q, want %q", text, got, want)
+		}
 	}
 }
 

@@ -51,7 +51,7 @@ func (s *Server) ServeEvents(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		case <-keepAlive.C:
-			if _, ok, err := s.sessionOfToken(r.Context(), token); err != nil || !ok {
+			if _, ok, err := s.sessionOfToken(r.Context(), token, false); err != nil || !ok {
 				return
 			}
 			if _, err := fmt.Fprint(w, ": keep-alive\n\n"); err != nil {

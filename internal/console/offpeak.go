@@ -78,6 +78,9 @@ func (s *Server) ServeOffPeakOrders(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, err)
 		return
 	}
+	if !unmasked(r.Context()) {
+		maskOrders(orders)
+	}
 	writeJSON(w, http.StatusOK, map[string]any{"date": day, "orders": orders})
 }
 

@@ -194,6 +194,9 @@ func (s *Server) ServePark(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, err)
 		return
 	}
+	if !unmasked(r.Context()) {
+		pg.mask()
+	}
 	writeJSON(w, http.StatusOK, pg)
 }
 

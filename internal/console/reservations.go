@@ -134,6 +134,9 @@ func (s *Server) ServeReservations(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, err)
 		return
 	}
+	if !unmasked(r.Context()) {
+		maskReservations(out)
+	}
 	writeJSON(w, http.StatusOK, map[string]any{"reservations": out})
 }
 
@@ -179,6 +182,9 @@ func (s *Server) ServeReservation(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, err)
 		return
 	}
+	if !unmasked(r.Context()) {
+		pg.mask()
+	}
 	writeJSON(w, http.StatusOK, pg)
 }
 
@@ -203,6 +209,11 @@ func (s *Server) ServeWaitlists(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.internalError(w, r, err)
 		return
+	}
+	if !unmasked(r.Context()) {
+		for _, l := range lists {
+			maskReservations(l.Orders)
+		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"waitlists": lists})
 }

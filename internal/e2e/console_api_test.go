@@ -34,7 +34,7 @@ import (
 
 const (
 	conOperator = "城市运营"
-	conPassword = "correct horse battery"
+	conPassword = "Correct horse battery 9"
 )
 
 // conClient is a browser of the console: a cookie jar over the server's
@@ -145,7 +145,7 @@ func TestConsoleSignInAndOut(t *testing.T) {
 
 	resp, b := c.do(t, "POST", "/console/api/login", "application/json",
 		`{"name":"`+conOperator+`","password":"`+conPassword+`"}`)
-	if resp.StatusCode != 200 || string(b) != `{"name":"`+conOperator+`"}` {
+	if resp.StatusCode != 200 || string(b) != `{"name":"`+conOperator+`","role":"admin","passwordChangeRequired":false}` {
 		t.Fatalf("login: %d %s", resp.StatusCode, b)
 	}
 	cookie := resp.Cookies()[0]

@@ -19,6 +19,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/parkd/parkd/client"
+	"github.com/parkd/parkd/internal/platform"
 	"github.com/parkd/parkd/internal/testkit/testserver"
 	"github.com/parkd/parkd/internal/tools/sim"
 	"github.com/parkd/parkd/protocol"
@@ -322,6 +323,17 @@ func (b *browserStep) login(url string) {
 	b.wait("overview after login", `document.getElementById('view').dataset.view === 'overview' && document.getElementById('view').dataset.ready === '1'`)
 }
 
+// signIn fills the login form with name and password.
+func (b *browserStep) signIn(name, password string) {
+	b.t.Helper()
+	b.do("sign in as "+name,
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=login-form]`)),
+		chromedp.Evaluate[chromedp.Void](`void (document.getElementById('login-name').value = '')`),
+		chromedp.SendKeys(chromedp.CSS(`#login-name`), name),
+		chromedp.SendKeys(chromedp.CSS(`#login-password`), password),
+		chromedp.Click(chromedp.CSS(`#login-submit`)))
+}
+
 func TestConsoleInTheBrowser(t *testing.T) {
 	needChromium(t)
 	srv := fillWithSim(t)
@@ -466,6 +478,54 @@ func TestConsoleInTheBrowser(t *testing.T) {
 	if n := b.eval("view hidden", `document.getElementById('view').hidden ? 1 : 0`); n != 1 {
 		t.Errorf("the console's view stays visible after logging out")
 	}
+
+	// An auditor's first sign-in: the password change comes first, then
+	// the audit log is all the page offers, with the admin's photo views.
+	srv.AddOperatorRole(t, "audit-li", operatorPassword, platform.OperatorAuditor)
+	update(t, srv, func(tx platform.Tx) error {
+		op, err := tx.Operator("audit-li")
+		op.MustChangePassword = true
+		if err != nil {
+			return err
+		}
+		return tx.PutOperator(op)
+	})
+	b.signIn("audit-li", operatorPassword)
+	b.wait("password form", `document.getElementById('view').dataset.view === 'password' && document.querySelector('[data-testid=pw-reason]') !== null`)
+	b.shot("password-change")
+	b.do("change the password",
+		chromedp.SendKeys(chromedp.CSS(`#pw-current`), operatorPassword),
+		chromedp.SendKeys(chromedp.CSS(`#pw-new`), "Audit trail 2024"),
+		chromedp.SendKeys(chromedp.CSS(`#pw-again`), "Audit trail 2024"),
+		chromedp.Click(chromedp.CSS(`[data-testid=pw-submit]`)))
+	b.wait("audit log", `document.getElementById('view').dataset.view === 'audit' && document.getElementById('view').dataset.ready === '1'`)
+	if n := b.eval("visible nav", `[...document.querySelectorAll('#nav a')].filter((a) => !a.hidden).length`); n != 1 {
+		t.Errorf("an auditor's page offers %d views, want the audit log only", n)
+	}
+	if n := b.eval("photo views", fmt.Sprintf(`[...document.querySelectorAll('[data-testid=audit-table] tbody tr')].filter((r) => r.textContent.includes('view.photo') && r.textContent.includes(%q)).length`, operatorName)); n == 0 {
+		t.Errorf("the audit log shows no photo view of %s", operatorName)
+	}
+	if n := b.eval("csv link", `document.querySelector('[data-testid=audit-csv]').href.includes('/console/api/audit.csv') ? 1 : 0`); n != 1 {
+		t.Error("no CSV export link on the audit log")
+	}
+	b.shot("audit")
+	b.do("auditor logs out", chromedp.Click(chromedp.CSS(`#logout`)), chromedp.WaitVisible(chromedp.CSS(`[data-testid=login-form]`)))
+
+	// An operator sees the park's plates masked and no photos.
+	srv.AddOperatorRole(t, "watch-wang", operatorPassword, platform.OperatorWatch)
+	b.signIn("watch-wang", operatorPassword)
+	b.wait("overview of an operator", `document.getElementById('view').dataset.view === 'overview' && document.getElementById('view').dataset.ready === '1'`)
+	b.goTo("#/parks/"+withPhotos, "parks")
+	if n := b.eval("masked plates", `[...document.querySelectorAll('[data-testid=entries-table] tbody tr')].filter((r) => /·\*+/.test(r.textContent)).length`); n == 0 {
+		t.Error("an operator's park page shows no masked plate")
+	}
+	if n := b.eval("photos", `document.querySelectorAll('img[data-testid=entries-photo]').length`); n != 0 {
+		t.Errorf("an operator's park page shows %d photos", n)
+	}
+	if n := b.eval("audit nav", `document.querySelector('[data-testid=nav-audit]').hidden ? 1 : 0`); n != 1 {
+		t.Error("an operator's page offers the audit log")
+	}
+	b.shot("park-masked")
 	if got := errs.list(); len(got) > 0 {
 		t.Errorf("the page reported errors:\n%s", strings.Join(got, "\n"))
 	}

@@ -383,14 +383,14 @@ func offPeakConsole(t *testing.T, srv *testserver.Server) func(path string, v an
 // offPeakOperator signs an operator in and returns its HTTP client.
 func offPeakOperator(t *testing.T, srv *testserver.Server) *http.Client {
 	t.Helper()
-	srv.AddOperator(t, "offpeak-operator", "correct horse battery")
+	srv.AddOperator(t, "offpeak-operator", "Correct horse battery 9")
 	jar, err := cookiejar.New(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	hc := &http.Client{Transport: srv.Client.Transport, Jar: jar}
 	resp, err := hc.Post(srv.URL+"/console/api/login", "application/json",
-		strings.NewReader(`{"name":"offpeak-operator","password":"correct horse battery"}`))
+		strings.NewReader(`{"name":"offpeak-operator","password":"Correct horse battery 9"}`))
 	if err != nil {
 		t.Fatal(err)
 	}

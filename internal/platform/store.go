@@ -122,6 +122,8 @@ type Tx interface {
 	ReadTx
 	// Operators of the console and their sessions.
 	OperatorTx
+	// The audit log.
+	AuditTx
 	// Off-peak packages and orders.
 	OffPeakTx
 }

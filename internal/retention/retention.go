@@ -23,6 +23,9 @@ type Config struct {
 	// PictureAge bounds pictures (metadata and, when no other picture
 	// cites it, the file).
 	PictureAge time.Duration
+	// AuditAge bounds the audit log (the server refuses less than 180
+	// days; zero keeps it all).
+	AuditAge time.Duration
 	// Every is the period of a purge (default 10 min); Batch the rows per
 	// transaction (default 500).
 	Every time.Duration
@@ -40,7 +43,7 @@ type Purger struct {
 
 // Counts reports what one purge deleted.
 type Counts struct {
-	Series, History, Warnings, Verifications, Pictures, Blobs int
+	Series, History, Warnings, Verifications, Pictures, Blobs, Audit int
 }
 
 // Run purges every Cfg.Every until ctx ends.
@@ -61,7 +64,7 @@ func (p *Purger) Run(ctx context.Context) {
 				p.Log.Error("retention", "err", err)
 			} else if c != (Counts{}) {
 				p.Log.Info("retention purged", "series", c.Series, "history", c.History, "warnings", c.Warnings,
-					"verifications", c.Verifications, "pictures", c.Pictures, "blobs", c.Blobs)
+					"verifications", c.Verifications, "pictures", c.Pictures, "blobs", c.Blobs, "audit", c.Audit)
 			}
 		}
 	}
@@ -80,6 +83,7 @@ func (p *Purger) Purge(ctx context.Context) (Counts, error) {
 		{p.Cfg.SeriesAge, &c.Warnings, platform.Tx.PurgeWarnings},
 		{p.Cfg.SeriesAge, &c.Verifications, platform.Tx.PurgeVerifications},
 		{p.Cfg.HistoryAge, &c.History, platform.Tx.PurgeHistory},
+		{p.Cfg.AuditAge, &c.Audit, platform.Tx.PurgeAudit},
 	}
 	for _, s := range steps {
 		if s.age <= 0 {

@@ -123,3 +123,50 @@ func testPurge(t *testing.T, blobs blob.Store) {
 		t.Errorf("second purge deleted %+v", c)
 	}
 }
+
+// The audit log is purged past AuditAge only, oldest first, in batches;
+// the other ages leave it alone.
+func TestPurgeKeepsTheAuditLogForItsAge(t *testing.T) {
+	ctx := context.Background()
+	store, err := sqlite.Open(filepath.Join(t.TempDir(), "db"), sqlite.Options{Synchronous: "NORMAL"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	now := time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC)
+	const day = 24 * time.Hour
+	ages := []time.Duration{400 * day, 181 * day, 180*day + time.Millisecond, 180 * day, 179 * day, time.Hour}
+	err = store.Update(ctx, func(tx platform.Tx) error {
+		for i, age := range ages {
+			e := platform.AuditEntry{At: now.Add(-age), Actor: "a", Action: "view.park", Object: string(rune('A' + i)), Result: platform.AuditOK}
+			if err := tx.AddAudit(e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &retention.Purger{Store: store, Now: func() time.Time { return now }, Log: slog.New(slog.DiscardHandler),
+		Cfg: retention.Config{SeriesAge: time.Hour, HistoryAge: time.Hour, Batch: 2}}
+	if c, err := p.Purge(ctx); err != nil || c.Audit != 0 {
+		t.Fatalf("without AuditAge: %+v %v", c, err)
+	}
+	p.Cfg.AuditAge = 180 * day
+	c, err := p.Purge(ctx)
+	if err != nil || c.Audit != 3 {
+		t.Fatalf("purged %+v %v, want 3 audit rows", c, err)
+	}
+	var left string
+	err = store.View(ctx, func(tx platform.Tx) error {
+		es, err := tx.AuditEntries(platform.AuditFilter{})
+		for _, e := range es {
+			left += e.Object
+		}
+		return err
+	})
+	if err != nil || left != "DEF" {
+		t.Errorf("left %q %v, want the rows of 180 days and less: DEF", left, err)
+	}
+}

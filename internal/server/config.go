@@ -1,10 +1,12 @@
 package server
 
 import (
+	"fmt"
 	"net/http"
 	"path/filepath"
 	"time"
 
+	"github.com/parkd/parkd/internal/audit"
 	"github.com/parkd/parkd/internal/blob"
 	"github.com/parkd/parkd/internal/city"
 	"github.com/parkd/parkd/internal/public"
@@ -71,8 +73,17 @@ type Config struct {
 	DownlinkClient *http.Client
 	// Retention sets how long time series, history and pictures are kept
 	// (PARKD_RETAIN_SERIES, PARKD_RETAIN_HISTORY, PARKD_RETAIN_PICTURES;
-	// zero keeps everything).
+	// zero keeps everything), and the audit log (PARKD_RETAIN_AUDIT,
+	// default and least 180 days: a shorter one is refused at start).
 	Retention retention.Config
+	// ConsoleIdleTimeout ends a console session unused that long
+	// (PARKD_CONSOLE_IDLE_TIMEOUT, default 30m); sessions end 12 h after
+	// sign-in whatever their use.
+	ConsoleIdleTimeout time.Duration
+	// OperatorPasswordMaxAge is how long an operator's password lasts
+	// before the console asks for a new one (PARKD_OPERATOR_PASSWORD_MAX_AGE,
+	// default 2160h, 90 days); negative never (zero takes the default).
+	OperatorPasswordMaxAge time.Duration
 	// LeaseTTL is how long a background job's lease lasts unrenewed, so
 	// how soon another instance takes over a dead one's jobs
 	// (PARKD_LEASE_TTL, default 15s).
@@ -115,6 +126,17 @@ type Config struct {
 	// NoBackground keeps the liveness sweeper and the reservation engine
 	// from running on timers; tests with a manual clock drive them.
 	NoBackground bool
+	// OperatorBcryptCost hashes the passwords operators choose in the
+	// console (0: bcrypt's default); tests take bcrypt.MinCost.
+	OperatorBcryptCost int
+}
+
+// check refuses settings the platform must not run with.
+func (c Config) check() error {
+	if c.Retention.AuditAge < audit.MinAge {
+		return fmt.Errorf("--retain-audit (PARKD_RETAIN_AUDIT) must be at least %v (180 days), not %v", audit.MinAge, c.Retention.AuditAge)
+	}
+	return nil
 }
 
 // WithDefaults returns c with every zero setting at its default

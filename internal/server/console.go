@@ -9,5 +9,6 @@ func (s *Server) console() *console.Server {
 	c := s.Config.City
 	c.Regions = s.Config.Regions
 	return console.New(console.Config{Store: s.Store, Blobs: s.Blobs, City: c, Now: s.API.Now, Log: s.Log,
-		Codes: s.Metrics.AccountCodes})
+		Codes: s.Metrics.AccountCodes, IdleTimeout: s.Config.ConsoleIdleTimeout, PasswordMaxAge: s.Config.OperatorPasswordMaxAge,
+		BcryptCost: s.Config.OperatorBcryptCost})
 }

@@ -40,12 +40,14 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("/api/v1/public/", pub.Guard(public.ServeNoRoute))
 
 	// Operator console: the page and its JSON API (internal/console,
-	// docs/console-api.md). Authed requires a signed-in operator.
+	// docs/console-api.md). Authed requires a signed-in operator of a role
+	// the console's table of routes allows (internal/console/roles.go).
 	mux.Handle("GET /{$}", http.RedirectHandler("/console/", http.StatusFound))
 	mux.HandleFunc("/console/", con.ServePage)
 	mux.HandleFunc("POST /console/api/login", con.ServeLogin)
 	mux.HandleFunc("POST /console/api/logout", con.Authed(con.ServeLogout))
 	mux.HandleFunc("GET /console/api/me", con.Authed(con.ServeMe))
+	mux.HandleFunc("POST /console/api/password", con.Authed(con.ServePassword))
 	mux.HandleFunc("GET /console/api/overview", con.Authed(con.ServeOverview))
 	mux.HandleFunc("GET /console/api/parks", con.Authed(con.ServeParks))
 	mux.HandleFunc("GET /console/api/parks/{isvParkId}", con.Authed(con.ServePark))
@@ -60,6 +62,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /console/api/offpeak/packages", con.Authed(con.ServeOffPeakPackages))
 	mux.HandleFunc("GET /console/api/offpeak/orders", con.Authed(con.ServeOffPeakOrders))
 	mux.HandleFunc("GET /console/api/offpeak/daily", con.Authed(con.ServeOffPeakDaily))
+	mux.HandleFunc("GET /console/api/audit", con.Authed(con.ServeAudit))
+	mux.HandleFunc("GET /console/api/audit.csv", con.Authed(con.ServeAuditCSV))
 	mux.HandleFunc("/console/api/", con.Authed(con.ServeNoRoute))
 
 	// Operations (internal/server/observe.go, internal/openapi). The Go

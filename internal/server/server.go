@@ -84,6 +84,9 @@ func New(cfg Config, now platform.Clock, log *slog.Logger) (*Server, error) {
 		return nil, err
 	}
 	cfg = cfg.WithDefaults()
+	if err := cfg.check(); err != nil {
+		return nil, err
+	}
 	if now == nil {
 		now = time.Now
 	}

@@ -11,17 +11,18 @@ import (
 var _ platform.OperatorTx = (*Tx)(nil)
 
 const (
-	operatorCols        = "name, password_hash, created_at"
-	operatorSessionCols = "token_hash, name, created_at, expires_at"
+	operatorCols        = "name, password_hash, created_at, role, password_changed_at, must_change_password, disabled"
+	operatorSessionCols = "token_hash, name, created_at, expires_at, last_seen_at"
 )
 
 func scanOperator(s Row) (o platform.Operator, err error) {
-	err = s.Scan(&o.Name, &o.PasswordHash, asTime(&o.CreatedAt))
+	err = s.Scan(&o.Name, &o.PasswordHash, asTime(&o.CreatedAt), &o.Role, asTime(&o.PasswordChangedAt),
+		&o.MustChangePassword, &o.Disabled)
 	return o, err
 }
 
 func scanOperatorSession(s Row) (o platform.OperatorSession, err error) {
-	err = s.Scan(&o.TokenHash, &o.Name, asTime(&o.CreatedAt), asTime(&o.ExpiresAt))
+	err = s.Scan(&o.TokenHash, &o.Name, asTime(&o.CreatedAt), asTime(&o.ExpiresAt), asTime(&o.LastSeenAt))
 	return o, err
 }
 
@@ -32,7 +33,6 @@ var (
 	selectOperatorSession  = define("SELECT " + operatorSessionCols + " FROM operator_sessions WHERE token_hash = ?")
 	putOperatorSession     = upsert("operator_sessions", operatorSessionCols, "token_hash", "")
 	deleteOperatorSession  = define("DELETE FROM operator_sessions WHERE token_hash = ?")
-	deleteSessionsOf       = define("DELETE FROM operator_sessions WHERE name = ?")
 	deleteOperator         = define("DELETE FROM operators WHERE name = ?")
 	deleteExpiredOpSession = defineFor(func(d Dialect) string {
 		return d.Purge("operator_sessions", "token_hash", "expires_at <= ?", "expires_at, token_hash")
@@ -46,7 +46,8 @@ func (t *Tx) Operator(name string) (platform.Operator, error) {
 
 // PutOperator inserts o or replaces the operator with its Name.
 func (t *Tx) PutOperator(o platform.Operator) error {
-	_, err := t.exec(putOperator, o.Name, o.PasswordHash, ms(o.CreatedAt))
+	_, err := t.exec(putOperator, o.Name, o.PasswordHash, ms(o.CreatedAt), o.Role, ms(o.PasswordChangedAt),
+		o.MustChangePassword, o.Disabled)
 	return t.wrap("put operator", err)
 }
 
@@ -58,7 +59,7 @@ func (t *Tx) Operators() ([]platform.Operator, error) {
 // DeleteOperator removes the operator called name and its sessions, or
 // returns ErrNotFound.
 func (t *Tx) DeleteOperator(name string) error {
-	if _, err := t.exec(deleteSessionsOf, name); err != nil {
+	if _, err := t.exec(deleteOperatorSessionsOf, name); err != nil {
 		return t.wrap("delete operator", err)
 	}
 	return t.wrap("delete operator", t.execOne(deleteOperator, name))
@@ -71,7 +72,7 @@ func (t *Tx) OperatorSession(tokenHash string) (platform.OperatorSession, error)
 
 // PutOperatorSession inserts s or replaces the session with its TokenHash.
 func (t *Tx) PutOperatorSession(s platform.OperatorSession) error {
-	_, err := t.exec(putOperatorSession, s.TokenHash, s.Name, ms(s.CreatedAt), ms(s.ExpiresAt))
+	_, err := t.exec(putOperatorSession, s.TokenHash, s.Name, ms(s.CreatedAt), ms(s.ExpiresAt), ms(s.LastSeenAt))
 	return t.wrap("put operator session", err)
 }
 

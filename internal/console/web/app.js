@@ -66,13 +66,21 @@
   class AuthError extends Error {}
   class NotFound extends Error {}
 
+  // refreshing is set while a timer of every() runs: its requests carry
+  // X-Console-Refresh, which does not count as the operator's use of the
+  // session (the idle timeout, docs/console-api.md).
+  let refreshing = false;
+  const refreshHeaders = (hs) => (refreshing ? Object.assign({'X-Console-Refresh': '1'}, hs) : hs);
   async function api(path, opts) {
-    const res = await fetch(API + path, Object.assign({credentials: 'same-origin', headers: {Accept: 'application/json'}}, opts));
+    const o = Object.assign({credentials: 'same-origin', headers: {Accept: 'application/json'}}, opts);
+    o.headers = refreshHeaders(o.headers);
+    const res = await fetch(API + path, o);
     if (res.status === 401) { showLogin(); throw new AuthError('login required'); }
     if (res.status === 404) throw new NotFound(path);
     if (!res.ok) {
-      let msg = res.status + ' ' + res.statusText;
-      try { msg = (await res.json()).error || msg; } catch (_) { /* not JSON */ }
+      let msg = res.status + ' ' + res.statusText, body = {};
+      try { body = await res.json(); msg = body.error || msg; } catch (_) { /* not JSON */ }
+      if (body.passwordChangeRequired) { me.passwordChangeRequired = true; me.reason = body.reason; location.hash = '#/password'; }
       throw new Error(msg);
     }
     return res.status === 204 ? null : res.json();
@@ -88,6 +96,10 @@
   // ---------- login ----------
 
   let cityCache = null; // city of the last overview, for region names
+  // me is the signed-in operator: name, role (admin, operator, auditor),
+  // passwordChangeRequired and its reason. The server enforces the role
+  // on every route; the page only hides what the role cannot use.
+  let me = {};
 
   function showLogin() {
     stopView();
@@ -97,11 +109,16 @@
     document.body.dataset.state = 'login';
     $('login-name').focus();
   }
-  function showApp(name) {
+  const roleNames = {admin: '管理员 admin', operator: '值班员 operator', auditor: '审计员 auditor'};
+  function showApp(who) {
+    me = who;
     $('login').hidden = true;
     $('topbar').hidden = false;
     $('view').hidden = false;
-    $('me').textContent = name;
+    $('me').textContent = who.name;
+    $('me-role').textContent = roleNames[who.role] || who.role || '';
+    document.body.dataset.role = who.role || '';
+    for (const a of document.querySelectorAll('#nav a')) a.hidden = !(a.dataset.roles || '').split(' ').includes(who.role);
     document.body.dataset.state = 'app';
   }
   $('login-form').addEventListener('submit', async (ev) => {
@@ -116,7 +133,7 @@
       const body = await res.json().catch(() => ({}));
       if (!res.ok) { $('login-error').textContent = '登录失败 Sign-in failed: ' + (body.error || res.status); return; }
       $('login-password').value = '';
-      showApp(body.name || $('login-name').value);
+      showApp(body);
       route();
     } catch (e) {
       $('login-error').textContent = String(e.message || e);
@@ -133,7 +150,11 @@
   let viewSeq = 0;
   function stopView() { for (const f of cleanups) f(); cleanups = []; viewSeq++; }
   // every(fn, ms) runs fn periodically while the current view is shown.
-  function every(fn, ms) { const t = setInterval(fn, ms); cleanups.push(() => clearInterval(t)); }
+  // Its requests (those sent before fn's first await) are refreshes.
+  function every(fn, ms) {
+    const t = setInterval(() => { refreshing = true; try { fn(); } finally { refreshing = false; } }, ms);
+    cleanups.push(() => clearInterval(t));
+  }
 
   const routes = [
     [/^\/?$/, 'overview', viewOverview],
@@ -144,7 +165,12 @@
     [/^\/reservations\/(.+)$/, 'reservations', viewReservation],
     [/^\/stats\/?$/, 'stats', viewStats],
     [/^\/offpeak\/?$/, 'offpeak', viewOffpeak],
+    [/^\/audit\/?$/, 'audit', viewAudit],
+    [/^\/password\/?$/, 'password', viewPassword],
   ];
+  // home is where a role starts; routes names who may open each view.
+  const home = () => (me.role === 'auditor' ? 'audit' : 'overview');
+  const viewRoles = {audit: ['auditor'], password: ['admin', 'operator', 'auditor']};
 
   async function route() {
     if (document.body.dataset.state !== 'app') return;
@@ -153,6 +179,9 @@
     const path = decodeURIComponent(location.hash.replace(/^#/, '').split('?')[0]);
     const view = clear($('view'));
     let found = routes.find(([re]) => re.test(path)) || routes[0];
+    const allowed = (n) => (viewRoles[n] || ['admin', 'operator']).includes(me.role);
+    if (me.passwordChangeRequired) found = routes.find(([, n]) => n === 'password');
+    else if (!allowed(found[1])) found = routes.find(([, n]) => n === home());
     const [re, name, fn] = found;
     const m = re.exec(path) || [];
     for (const a of document.querySelectorAll('#nav a')) {
@@ -661,7 +690,7 @@
   async function viewPark(view, id, alive) {
     let last = '';
     const render = async () => {
-      const res = await fetch(API + '/parks/' + encodeURIComponent(id), {credentials: 'same-origin'});
+      const res = await fetch(API + '/parks/' + encodeURIComponent(id), {credentials: 'same-origin', headers: refreshHeaders({})});
       if (res.status === 401) { showLogin(); throw new AuthError('login required'); }
       if (res.status === 404) { clear(view).appendChild(panel(null, null, h('div', {class: 'empty', testid: 'park-missing'}, '未找到停车场 Park not found: ' + id))); return; }
       if (!res.ok) throw new Error('HTTP ' + res.status);
@@ -974,12 +1003,81 @@
     every(() => load().catch(() => {}), 30000);
   }
 
+  // ---------- password ----------
+
+  async function viewPassword(view) {
+    const reasons = {new: '首次登录或密码已重置，请先修改密码。 A new or reset password must be changed first.',
+      expired: '密码已过期，请修改。 The password has expired.'};
+    const cur = h('input', {type: 'password', id: 'pw-current', testid: 'pw-current', autocomplete: 'current-password', required: true});
+    const next = h('input', {type: 'password', id: 'pw-new', testid: 'pw-new', autocomplete: 'new-password', required: true});
+    const again = h('input', {type: 'password', id: 'pw-again', testid: 'pw-again', autocomplete: 'new-password', required: true});
+    const msg = h('p', {class: 'error', role: 'alert', testid: 'pw-error'});
+    const form = h('form', {class: 'card login-card', testid: 'pw-form'},
+      h('h1', null, bi('修改密码', 'Change password')),
+      me.passwordChangeRequired ? h('p', {testid: 'pw-reason'}, reasons[me.reason] || reasons.new) : null,
+      h('p', {class: 'sub'}, '至少 12 个字符，含大写、小写、数字、其他字符中至少 3 类，不含用户名。 At least 12 characters of 3 classes (lower, upper, digits, other), not holding the name.'),
+      h('label', {for: 'pw-current'}, '当前密码 Current'), cur,
+      h('label', {for: 'pw-new'}, '新密码 New'), next,
+      h('label', {for: 'pw-again'}, '再次输入 Again'), again,
+      msg, h('button', {type: 'submit', class: 'btn primary', testid: 'pw-submit'}, '修改 Change'));
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      msg.textContent = '';
+      if (next.value !== again.value) { msg.textContent = '两次输入不一致 The new passwords differ'; return; }
+      try {
+        await post('/password', {current: cur.value, new: next.value});
+        showApp(await api('/me'));
+        location.hash = '#/' + (home() === 'audit' ? 'audit' : '');
+        route();
+      } catch (e) { if (!(e instanceof AuthError)) msg.textContent = String(e.message || e); }
+    });
+    append(view, [form]);
+    view.dataset.ready = '1';
+  }
+
+  // ---------- audit log (auditor) ----------
+
+  async function viewAudit(view, _, alive) {
+    const since = h('input', {type: 'date', testid: 'audit-since', 'aria-label': '起 Since'});
+    const until = h('input', {type: 'date', testid: 'audit-until', 'aria-label': '止 Until'});
+    const actor = h('input', {type: 'search', placeholder: '操作者 Actor', testid: 'audit-actor', 'aria-label': '操作者 Actor'});
+    const query = () => qs({since: since.value, until: until.value, actor: actor.value.trim()});
+    const csv = h('a', {class: 'btn', testid: 'audit-csv', href: API + '/audit.csv', download: 'audit.csv'}, '导出 CSV Export');
+    const box = h('div');
+    append(view, [pageHead(bi('审计日志', 'Audit log'), '只可读取，不可修改 Read only; kept at least 180 days', since, until, actor, csv), box]);
+    const load = async () => {
+      const q = query();
+      csv.href = API + '/audit.csv' + q;
+      const rows = [];
+      let next = 0;
+      do {
+        const page = await api('/audit' + q + (q ? '&' : '?') + qs({after: next || '', limit: 1000}).slice(1));
+        rows.push(...page.entries);
+        next = page.next;
+      } while (next && rows.length < 5000 && alive());
+      if (!alive()) return;
+      rows.reverse();
+      clear(box).appendChild(panel(null, null, table([
+        {label: '时间 Time', cls: 'mono', get: (r) => r.at},
+        {label: '操作者 Actor', get: (r) => r.actor}, {label: '角色 Role', get: (r) => r.role},
+        {label: '地址 From', cls: 'mono', get: (r) => r.addr}, {label: '操作 Action', cls: 'mono', get: (r) => r.action},
+        {label: '对象 Object', cls: 'mono', get: (r) => r.object},
+        {label: '结果 Result', get: (r) => h('span', {class: 'badge ' + (r.result === 'ok' ? 'on' : 'off')}, r.result)},
+        {label: '详情 Detail', get: (r) => r.detail},
+      ], rows, {testid: 'audit-table'})));
+      view.dataset.ready = '1';
+    };
+    let t;
+    const later = () => { clearTimeout(t); t = setTimeout(() => load().catch(() => {}), 300); };
+    since.addEventListener('change', later); until.addEventListener('change', later); actor.addEventListener('input', later);
+    await load();
+  }
+
   // ---------- start ----------
 
   async function boot() {
     try {
-      const me = await api('/me');
-      showApp(me.name);
+      showApp(await api('/me'));
       route();
     } catch (e) {
       if (!(e instanceof AuthError)) { showLogin(); $('login-error').textContent = String(e.message || e); }

@@ -85,7 +85,7 @@ func cases() []testCase {
 	var all []testCase
 	for _, group := range [][]testCase{
 		accountCases(), tokenCases(), parkCases(), recordCases(), qualityCases(),
-		reservationCases(), maintenanceCases(), loginCases(), livenessCases(), readCases(), operatorCases(), txCases(),
+		reservationCases(), maintenanceCases(), loginCases(), livenessCases(), readCases(), operatorCases(), auditCases(), txCases(),
 		offPeakCases(),
 	} {
 		all = append(all, group...)

@@ -102,6 +102,9 @@ func Start(t testing.TB, opts Options) *Server {
 	if cfg.DataDir == "" {
 		cfg.DataDir = t.TempDir()
 	}
+	if cfg.OperatorBcryptCost == 0 {
+		cfg.OperatorBcryptCost = bcrypt.MinCost
+	}
 	clock := opts.Clock
 	if clock == nil {
 		clock = NewClock(Epoch)
@@ -161,14 +164,22 @@ func (s *Server) AddAccount(t testing.TB, userID, password string) {
 	}
 }
 
-// AddOperator creates an operator of the console as `parkd operator add`
-// does, with bcrypt's smallest cost to keep tests quick.
+// AddOperator creates an admin of the console as `parkd operator add
+// --role admin` does, with bcrypt's smallest cost to keep tests quick and
+// the first sign-in's password change already made.
 func (s *Server) AddOperator(t testing.TB, name, password string) {
 	t.Helper()
-	op, err := accounts.NewOperatorCost(name, password, bcrypt.MinCost, s.Clock.Now())
+	s.AddOperatorRole(t, name, password, platform.OperatorAdmin)
+}
+
+// AddOperatorRole is AddOperator with a role of its own.
+func (s *Server) AddOperatorRole(t testing.TB, name, password, role string) {
+	t.Helper()
+	op, err := accounts.NewOperatorCost(name, password, role, bcrypt.MinCost, s.Clock.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
+	op.MustChangePassword = false
 	if err := s.Store.Update(context.Background(), func(tx platform.Tx) error { return tx.PutOperator(op) }); err != nil {
 		t.Fatalf("adding operator %s: %v", name, err)
 	}
