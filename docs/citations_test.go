@@ -68,9 +68,6 @@ func TestNoCitationOutsideTheRepository(t *testing.T) {
 	root := ".."
 	n := 0
 	for _, f := range repoFiles(t, root) {
-		if exempt(f) {
-			continue
-		}
 		text, ok := readText(filepath.Join(root, f))
 		if !ok {
 			continue
@@ -90,13 +87,6 @@ func TestNoCitationOutsideTheRepository(t *testing.T) {
 	if n < 100 {
 		t.Fatalf("read only %d text files from the repository", n)
 	}
-}
-
-// exempt reports whether f is left out of the citation check: the stores'
-// embedded migrations, whose comments are converted with the stores' own
-// rewrite.
-func exempt(f string) bool {
-	return strings.HasPrefix(f, "internal/sqlite/migrations/") || strings.HasPrefix(f, "internal/postgres/migrations/")
 }
 
 var mdLink = regexp.MustCompile(`\]\(([^)\s]+)\)`)

@@ -1,5 +1,5 @@
 -- 0002: reservations, their events, the downlink queue, booking API keys
--- and the plate blacklist (PROTOCOL §8, §9): the PostgreSQL twin of the
+-- and the plate blacklist (docs/protocol.md §8, §9): the PostgreSQL twin of the
 -- SQLite store's 0002, with the conventions of 0001.
 
 CREATE TABLE reservations (

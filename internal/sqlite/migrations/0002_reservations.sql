@@ -1,5 +1,5 @@
 -- 0002: reservations, their events, the downlink queue, booking API keys
--- and the plate blacklist (PROTOCOL §8, §9).
+-- and the plate blacklist (docs/protocol.md §8, §9).
 --
 -- Same conventions as 0001: times are BIGINT unix milliseconds (NOT NULL;
 -- a zero time is stored as its own, very negative, value), booleans
