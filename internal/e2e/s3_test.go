@@ -31,7 +31,7 @@ func TestTwoInstancesOnPostgresAndS3(t *testing.T) {
 	g := blobtest.StartVersitygw(t)
 	s3 := g.Config("city/photos")
 	runParkd(ctx, t, e.bin, "account", "add", "--db", e.dsn, "--user-id", multiVendor, "--password", password)
-	runParkd(ctx, t, e.bin, "operator", "add", "--db", e.dsn, "--name", conOperator, "--password", conPassword)
+	runParkd(ctx, t, e.bin, "operator", "add", "--db", e.dsn, "--name", conOperator, "--password", conPassword, "--role", "admin")
 	start := func(name string) *multiProc {
 		dataDir := t.TempDir()
 		p := startParkd(ctx, t, e.bin, parkdSpec{name: name, ready: 10 * time.Second,
@@ -75,6 +75,16 @@ func TestTwoInstancesOnPostgresAndS3(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("console login on A: %d", resp.StatusCode)
+	}
+	// An operator made on the command line changes its password first;
+	// only an admin sees photos.
+	body, _ = json.Marshal(map[string]string{"current": conPassword, "new": conPassword + " new"})
+	if resp, err = cc.Post(a.url+"/console/api/password", "application/json", bytes.NewReader(body)); err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("password change on A: %d", resp.StatusCode)
 	}
 	resp, err = cc.Get(a.url + "/console/api/pictures/" + park[0].IsvParkID + "/" + photoID)
 	if err != nil {

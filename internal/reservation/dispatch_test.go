@@ -69,7 +69,8 @@ func TestLotAnswerMovesThePendingOrder(t *testing.T) {
 				t.Fatalf("state %s wait seq %d, want %s", got.State, got.WaitSeq, tt.want)
 			}
 			evs := e.events(t, r.BookCode)
-			if last := evs[len(evs)-1]; last.From != platform.ReservationPending || last.To != tt.want {
+			// The order was dispatched when the call was claimed (docs/protocol.md §9).
+			if last := evs[len(evs)-1]; last.From != platform.ReservationDispatched || last.To != tt.want {
 				t.Fatalf("last event %+v", last)
 			}
 			if ds := e.dispatches(t, r.BookCode); len(ds) != 0 {
@@ -104,7 +105,9 @@ func TestUnreachableLotIsRetriedWithBackoffUntilOverTime(t *testing.T) {
 		}
 		e.clock.Set(ds[0].NextAt)
 	}
-	if got := e.order(t, r.BookCode); got.State != platform.ReservationPending {
+	// The lot answered (not an envelope): it may hold the order, so the
+	// order stays dispatched while it is retried.
+	if got := e.order(t, r.BookCode); got.State != platform.ReservationDispatched {
 		t.Fatalf("state %s while retrying", got.State)
 	}
 	if calls := e.lot.taken(); len(calls) != 5 {
@@ -162,7 +165,7 @@ func TestAnswerToAnEarlierRevisionIsIgnored(t *testing.T) {
 		t.Fatalf("second call %s: %v", calls[1].req.Data, err)
 	}
 	got := e.order(t, r.BookCode)
-	if got.State != platform.ReservationPending || got.Revision != 2 {
+	if got.State != platform.ReservationDispatched || got.Revision != 2 {
 		t.Fatalf("order %s revision %d: revision 1's answer moved it", got.State, got.Revision)
 	}
 	if ds := e.dispatches(t, r.BookCode); len(ds) != 1 || ds[0].Revision != 2 || ds[0].Attempts != 1 {
