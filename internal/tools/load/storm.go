@@ -354,9 +354,10 @@ func produceLot(cfg StormConfig, tag, park string, i int, end time.Time, photo [
 	if err != nil {
 		return s, err
 	}
-	clock := start
+	var clock atomic.Int64 // the simulated time, read by the outbox's worker
+	clock.Store(start.UnixNano())
 	o, err := client.OpenOutbox(client.OutboxConfig{Dir: lotDir(cfg.Dir, i), Client: dead, Workers: 1,
-		MinBackoff: time.Hour, MaxBackoff: time.Hour, NoSync: !cfg.Sync, Now: func() time.Time { return clock }})
+		MinBackoff: time.Hour, MaxBackoff: time.Hour, NoSync: !cfg.Sync, Now: func() time.Time { return time.Unix(0, clock.Load()) }})
 	if err != nil {
 		return s, err
 	}
@@ -364,7 +365,7 @@ func produceLot(cfg StormConfig, tag, park string, i int, end time.Time, photo [
 	id := func(kind byte, n int) string { return fmt.Sprintf("%s%c%06d%017d", tag, kind, i, n) }
 	inside := 0
 	for _, e := range events {
-		clock = e.at
+		clock.Store(e.at.UnixNano())
 		plate := fmt.Sprintf("粤B%05d", (i*131+e.n)%100000)
 		if e.enter {
 			photoID := id('q', e.n)
