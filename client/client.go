@@ -263,8 +263,12 @@ func (c *Client) do(req *http.Request, code protocol.Interface, out any) error {
 	if err != nil {
 		return fmt.Errorf("%s: reading answer: %w", code, err)
 	}
+	wait := retryAfter(resp.Header, c.cfg.Now())
 	var env protocol.Response
 	if err := json.Unmarshal(raw, &env); err != nil {
+		if resp.StatusCode == http.StatusTooManyRequests {
+			return &Error{Interface: code, Code: protocol.CodeInternal, Message: "HTTP 429", RetryAfter: wait}
+		}
 		return fmt.Errorf("%s: HTTP %d, not a response envelope: %.200s", code, resp.StatusCode, raw)
 	}
 	if code == protocol.Login && env.Code == protocol.CodeOK && env.Timestamp > 0 {
@@ -276,7 +280,7 @@ func (c *Client) do(req *http.Request, code protocol.Interface, out any) error {
 		if env.Code == protocol.CodeToken {
 			c.dropToken(req.Header.Get("Authorization"))
 		}
-		return &Error{Interface: code, Code: env.Code, Message: env.Message}
+		return &Error{Interface: code, Code: env.Code, Message: env.Message, RetryAfter: wait}
 	}
 	if out == nil || len(env.Data) == 0 {
 		return nil

@@ -31,7 +31,8 @@
 //
 // # Outbox
 //
-// An [Outbox] delivers records exactly as handed over, in order per park:
+// An [Outbox] delivers records exactly as handed over, in the order that
+// matters per park:
 // each is written to a journal in its directory (fsynced, with concurrent
 // writers sharing one fsync) before the call that queued it returns, and
 // leaves the journal only when the platform acknowledges it. Outages are
@@ -40,8 +41,17 @@
 // harmless because the platform treats record ids idempotently. Items the
 // platform refuses for their content are set aside, with the code and
 // message, in rejected.jsonl ([Outbox.Rejected], [Outbox.RetryRejected])
-// without holding up the items queued after them. [Outbox.Stats] gives the
-// queue's depth and the age of its oldest item for monitoring.
+// without holding up the items queued after them. A backlog is sent in
+// requests of one interface each, up to MaxBatch items, gathered across
+// the kinds interleaved in the queue: pictures first, then the oldest
+// item's interface; items of one interface keep their order (the latest
+// vacancy wins), a record never goes before the picture it cites or an
+// exit before its entry, and nothing crosses a park or gate report. A
+// platform over its limits answers HTTP 429 with Retry-After
+// ([RetryAfterOf]); the outbox then waits that long before sending the
+// park's items again. [Outbox.Stats] gives the queue's depth, the age of
+// its oldest item, and requests, retries and throttled answers for
+// monitoring.
 //
 // # Duties and the downlink
 //

@@ -3,6 +3,9 @@ package client
 import (
 	"errors"
 	"fmt"
+	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/parkd/parkd/protocol"
 )
@@ -13,6 +16,10 @@ type Error struct {
 	Interface protocol.Interface
 	Code      protocol.Code
 	Message   string
+	// RetryAfter is how long the platform asked to wait before sending
+	// again (its Retry-After header, with HTTP 429 and code 3 when it is
+	// over a rate limit); zero when it did not say.
+	RetryAfter time.Duration
 }
 
 // Error implements error.
@@ -54,4 +61,29 @@ func IsRejection(err error) bool {
 		return false
 	}
 	return pe.Code.IsDataError() || pe.Code == protocol.CodeParam || pe.Code == protocol.CodeFormat
+}
+
+// RetryAfterOf returns how long the platform asked to wait before the
+// request that failed with err is sent again; zero when it did not ask.
+func RetryAfterOf(err error) time.Duration {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.RetryAfter
+	}
+	return 0
+}
+
+// retryAfter reads a Retry-After header: delay-seconds or an HTTP date.
+func retryAfter(h http.Header, now time.Time) time.Duration {
+	v := h.Get("Retry-After")
+	if v == "" {
+		return 0
+	}
+	if secs, err := strconv.Atoi(v); err == nil {
+		return max(time.Duration(secs)*time.Second, 0)
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(t.Sub(now), 0)
+	}
+	return 0
 }

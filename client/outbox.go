@@ -65,6 +65,9 @@ type Outbox struct {
 	live     int64 // approximate journal bytes of the queued items
 	nextSeq  uint64
 	sent     uint64
+	requests uint64
+	retries  uint64
+	throttle uint64
 	rejected []Rejection
 	wake     chan struct{}
 	closed   bool
@@ -80,6 +83,16 @@ type entry struct {
 	park string
 	at   time.Time
 	item json.RawMessage
+	// ref is a record's or a picture's id, cites the picture a record
+	// cites: what the order of a park's requests depends on.
+	ref, cites string
+}
+
+// newEntry returns a queued item.
+func newEntry(seq uint64, kind protocol.Interface, park string, at time.Time, item json.RawMessage) *entry {
+	e := &entry{seq: seq, kind: kind, park: park, at: at, item: item}
+	e.ref, e.cites = refsOf(kind, item)
+	return e
 }
 
 // cost approximates the journal bytes of e's "add" frame.
@@ -111,6 +124,9 @@ type Stats struct {
 	Sent         uint64        // items acknowledged since open
 	Rejected     int           // items set aside
 	JournalBytes int64         // size of the active journal segment
+	Requests     uint64        // requests sent since open, answered or not
+	Retries      uint64        // requests that failed and will be sent again
+	Throttled    uint64        // of those, refused for load (HTTP 429 or a Retry-After)
 }
 
 const rejectedFile = "rejected.jsonl"
@@ -128,7 +144,7 @@ func OpenOutbox(cfg OutboxConfig) (*Outbox, error) {
 		o.nextSeq = max(o.nextSeq, e.Seq+1)
 		switch e.Op {
 		case "add":
-			live[e.Seq] = &entry{seq: e.Seq, kind: protocol.Interface(e.Kind), park: e.Park, at: time.UnixMilli(e.At), item: e.Item}
+			live[e.Seq] = newEntry(e.Seq, protocol.Interface(e.Kind), e.Park, time.UnixMilli(e.At), e.Item)
 		case "done":
 			delete(live, e.Seq)
 		}
@@ -273,7 +289,7 @@ func (o *Outbox) add(kind protocol.Interface, park string, item any) error {
 		o.mu.Unlock()
 		return errors.New("outbox: closed")
 	}
-	e := &entry{seq: o.nextSeq, kind: kind, park: park, at: o.cfg.Now(), item: raw}
+	e := newEntry(o.nextSeq, kind, park, o.cfg.Now(), raw)
 	o.nextSeq++
 	o.mu.Unlock()
 	je := journalEntry{Op: "add", Seq: e.seq, Kind: string(kind), Park: park, At: e.at.UnixMilli(), Item: raw}
@@ -310,7 +326,8 @@ func (o *Outbox) notifyLocked() {
 func (o *Outbox) Stats() Stats {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	s := Stats{Depth: o.pending, Sent: o.sent, Rejected: len(o.rejected), JournalBytes: o.j.bytes()}
+	s := Stats{Depth: o.pending, Sent: o.sent, Rejected: len(o.rejected), JournalBytes: o.j.bytes(),
+		Requests: o.requests, Retries: o.retries, Throttled: o.throttle}
 	var oldest time.Time
 	for _, pq := range o.parks {
 		if len(pq.items) > 0 && (oldest.IsZero() || pq.items[0].at.Before(oldest)) {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"sort"
@@ -56,23 +57,10 @@ func (o *Outbox) pickLocked() (*parkQueue, []*entry, time.Duration) {
 			continue
 		}
 		pq.busy = true
-		return pq, o.headBatch(pq), 0
+		o.requests++
+		return pq, o.nextBatch(pq), 0
 	}
 	return nil, nil, wait
-}
-
-// headBatch returns the longest run of same-kind items at the head of the
-// queue, up to MaxBatch; pictures, and items being isolated after a
-// rejection, go one at a time.
-func (o *Outbox) headBatch(pq *parkQueue) []*entry {
-	head := pq.items[0]
-	n := 1
-	if head.kind != protocol.PictureCode && head.seq > pq.singleUntil {
-		for n < len(pq.items) && n < o.cfg.MaxBatch && pq.items[n].kind == head.kind {
-			n++
-		}
-	}
-	return pq.items[:n:n]
 }
 
 // send delivers one batch.
@@ -147,7 +135,7 @@ func (o *Outbox) finish(pq *parkQueue, batch []*entry, reason error) {
 		}
 	}
 	o.mu.Lock()
-	pq.items = pq.items[len(batch):]
+	removeBatch(pq, batch)
 	pq.busy, pq.failures = false, 0
 	o.pending -= len(batch)
 	for _, e := range batch {
@@ -211,15 +199,26 @@ func (o *Outbox) liveEntriesLocked() []journalEntry {
 	return out
 }
 
+// backOff delays pq's next request: as long as the platform asked (HTTP
+// 429 or code 3 with Retry-After), plus up to a tenth more to spread the
+// lots that were refused together; otherwise exponentially, jittered.
 func (o *Outbox) backOff(pq *parkQueue, err error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	pq.failures++
-	d := o.cfg.MinBackoff << min(pq.failures-1, 16)
-	if d > o.cfg.MaxBackoff || d <= 0 {
-		d = o.cfg.MaxBackoff
+	o.retries++
+	var d time.Duration
+	if ra := RetryAfterOf(err); ra > 0 {
+		o.throttle++
+		d = ra + time.Duration(rand.Int64N(int64(ra/10)+1))
+	} else {
+		pq.failures++
+		d = o.cfg.MinBackoff << min(pq.failures-1, 16)
+		if d > o.cfg.MaxBackoff || d <= 0 {
+			d = o.cfg.MaxBackoff
+		}
+		d = jitter(d)
 	}
-	pq.retryAt = o.cfg.Now().Add(jitter(d))
+	pq.retryAt = o.cfg.Now().Add(d)
 	pq.busy = false
 	o.notifyLocked()
 	if !errors.Is(err, context.Canceled) {

@@ -73,6 +73,7 @@ const usage = `usage:
   parkcheck plms     --url URL --token-file F [--park-code CODE] [--insecure] [--ca FILE] [--json] [--run REGEXP]
 ` + loadUsage + `
 ` + fleetUsage + `
+` + stormUsage + `
   parkcheck list
 Run "parkcheck platform -h", "parkcheck plms -h" or "parkcheck load -h" for the flags.
 Exit status: 0 all checks passed or were skipped (load: the run completed), 1 a check failed (load: setup failed,
@@ -99,6 +100,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		status, err = loadTest(ctx, args[1:], stdout, stderr)
 	case "fleet":
 		status, err = fleetTest(ctx, args[1:], stdout, stderr)
+	case "storm":
+		status, err = stormTest(ctx, args[1:], stdout, stderr)
 	case "list":
 		list(stdout)
 	case "help", "-h", "--help":
