@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/parkd/parkd/internal/blob"
-	"github.com/parkd/parkd/internal/blobtest"
+	"github.com/parkd/parkd/internal/testkit/blobtest"
 )
 
 // TestFSSuite runs the blob behaviour suite on the filesystem store.

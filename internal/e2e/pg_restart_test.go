@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/parkd/parkd/client"
-	"github.com/parkd/parkd/internal/pgtest"
+	"github.com/parkd/parkd/internal/testkit/pgtest"
 	"github.com/parkd/parkd/internal/platform"
 	"github.com/parkd/parkd/internal/server"
 	"github.com/parkd/parkd/protocol"

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parkd/parkd/internal/blobtest"
+	"github.com/parkd/parkd/internal/testkit/blobtest"
 	"github.com/parkd/parkd/internal/server"
 	"github.com/parkd/parkd/internal/testkit/testserver"
 	"github.com/parkd/parkd/protocol"

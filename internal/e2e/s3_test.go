@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/parkd/parkd/internal/blob"
-	"github.com/parkd/parkd/internal/blobtest"
+	"github.com/parkd/parkd/internal/testkit/blobtest"
 	"github.com/parkd/parkd/internal/server"
 	"github.com/parkd/parkd/internal/testkit/testserver"
 	"github.com/parkd/parkd/protocol"

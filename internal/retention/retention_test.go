@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/parkd/parkd/internal/blob"
-	"github.com/parkd/parkd/internal/blobtest"
+	"github.com/parkd/parkd/internal/testkit/blobtest"
 	"github.com/parkd/parkd/internal/platform"
 	"github.com/parkd/parkd/internal/retention"
 	"github.com/parkd/parkd/internal/sqlite"
