@@ -11,9 +11,9 @@ import (
 	"time"
 
 	"github.com/parkd/parkd/client"
-	"github.com/parkd/parkd/internal/testkit/pgtest"
 	"github.com/parkd/parkd/internal/platform"
 	"github.com/parkd/parkd/internal/server"
+	"github.com/parkd/parkd/internal/testkit/pgtest"
 	"github.com/parkd/parkd/protocol"
 )
 

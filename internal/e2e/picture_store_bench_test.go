@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parkd/parkd/internal/testkit/blobtest"
 	"github.com/parkd/parkd/internal/server"
+	"github.com/parkd/parkd/internal/testkit/blobtest"
 	"github.com/parkd/parkd/internal/testkit/testserver"
 	"github.com/parkd/parkd/protocol"
 )

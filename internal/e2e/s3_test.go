@@ -15,8 +15,8 @@ import (
 	"time"
 
 	"github.com/parkd/parkd/internal/blob"
-	"github.com/parkd/parkd/internal/testkit/blobtest"
 	"github.com/parkd/parkd/internal/server"
+	"github.com/parkd/parkd/internal/testkit/blobtest"
 	"github.com/parkd/parkd/internal/testkit/testserver"
 	"github.com/parkd/parkd/protocol"
 )

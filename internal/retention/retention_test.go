@@ -12,10 +12,10 @@ import (
 	"time"
 
 	"github.com/parkd/parkd/internal/blob"
-	"github.com/parkd/parkd/internal/testkit/blobtest"
 	"github.com/parkd/parkd/internal/platform"
 	"github.com/parkd/parkd/internal/retention"
 	"github.com/parkd/parkd/internal/sqlite"
+	"github.com/parkd/parkd/internal/testkit/blobtest"
 )
 
 // Purge deletes what is past its age, in batches, and a picture file only
