@@ -44,12 +44,12 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 	"time"
 
 	"github.com/parkd/parkd/client"
 	"github.com/parkd/parkd/internal/buildinfo"
+	"github.com/parkd/parkd/internal/secret"
 	"github.com/parkd/parkd/internal/tools/sim"
 	"github.com/parkd/parkd/protocol"
 )
@@ -278,33 +278,7 @@ func httpClient(insecure bool, ca string) (*http.Client, error) {
 // stdin is what a secret file "-" reads; tests replace it.
 var stdin io.Reader = os.Stdin
 
-// readSecret fills an empty *value from file ("-" is standard input, at
-// most once; one final line break is dropped), else from the environment
-// variable env.
+// readSecret fills *value from file, standard input or env (secret.Fill).
 func readSecret(value *string, file, env string, stdinUsed *bool) error {
-	if file != "" {
-		if *value != "" {
-			return fmt.Errorf("a secret given both as a flag and as a file (%s)", file)
-		}
-		var b []byte
-		var err error
-		if file == "-" {
-			if *stdinUsed {
-				return errors.New("only one secret may be read from standard input")
-			}
-			*stdinUsed = true
-			b, err = io.ReadAll(stdin)
-		} else {
-			b, err = os.ReadFile(file)
-		}
-		if err != nil {
-			return err
-		}
-		*value = strings.TrimSuffix(strings.TrimSuffix(string(b), "\n"), "\r")
-		return nil
-	}
-	if *value == "" && env != "" {
-		*value = os.Getenv(env)
-	}
-	return nil
+	return secret.Fill(value, file, env, stdin, stdinUsed)
 }
